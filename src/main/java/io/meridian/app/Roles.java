@@ -1,0 +1,43 @@
+package io.meridian.app;
+
+import io.meridian.common.config.RoleNames;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** The descriptors of every role, in deployment order. */
+public final class Roles {
+
+  private static final List<RoleDescriptor> ALL = List.of(
+      notBuilt(RoleNames.REGISTRY, List.of("consul"), "service registry and Consul-compatible API (issue #3)"),
+      notBuilt(RoleNames.RULES, List.of(), "traffic rules (issue #4)"),
+      notBuilt(RoleNames.XDS, List.of("xds"), "xDS control plane (issue #5)"),
+      notBuilt(RoleNames.GATEWAY, List.of("gateway"), "API gateway (issue #6)"),
+      notBuilt(RoleNames.TELEMETRY, List.of("telemetry"), "telemetry and Zipkin intake (issue #8)"),
+      notBuilt(RoleNames.UI, List.of(), "web UI (issue #9)"));
+
+  private static final Map<String, RoleDescriptor> BY_NAME = ALL.stream()
+      .collect(Collectors.toUnmodifiableMap(RoleDescriptor::name, Function.identity()));
+
+  /** Every descriptor, in deployment order. */
+  public static List<RoleDescriptor> all() {
+    return ALL;
+  }
+
+  /** The descriptors for {@code names}, in deployment order. */
+  public static List<RoleDescriptor> select(List<String> names) {
+    return ALL.stream().filter(d -> names.contains(d.name())).toList();
+  }
+
+  static RoleDescriptor byName(String name) {
+    return BY_NAME.get(name);
+  }
+
+  private static RoleDescriptor notBuilt(String name, List<String> sections, String missing) {
+    return new RoleDescriptor(name, sections, context -> new NotBuiltRole(name, context, missing));
+  }
+
+  private Roles() {
+  }
+}

@@ -1,0 +1,170 @@
+package io.meridian.app.admin;
+
+import io.meridian.app.auth.TokenRegistry;
+import io.meridian.common.auth.Permission;
+import io.meridian.common.config.AdminOptions;
+import io.meridian.common.config.ListenerOptions;
+import io.meridian.common.error.ApiException;
+import io.meridian.common.http.ApiResponses;
+import io.meridian.common.http.Requests;
+import io.meridian.common.http.TokenAuth;
+import io.meridian.common.verticle.Listeners;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin HTTP server every node runs ({@code admin.port}, default 8080): probes, metrics,
+ * status, tokens, and the REST API of the roles.
+ *
+ * <ul>
+ *   <li>{@code GET /health}: liveness, 200 while the process serves requests.</li>
+ *   <li>{@code GET /ready}: 200 only when every deployed role has started (503 while
+ *       starting or stopping).</li>
+ *   <li>{@code GET /metrics}: Prometheus text format.</li>
+ *   <li>{@code /api/v1/**}: bearer token required (401/403 with the JSON error body).</li>
+ * </ul>
+ * {@code admin.public} chooses which of the first three need no token.
+ */
+public final class AdminVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AdminVerticle.class);
+
+  private final AdminOptions options;
+  private final ListenerOptions listener;
+  private final NodeView node;
+  private final TokenRegistry tokens;
+  private final PrometheusMeterRegistry prometheus;
+  private final Duration shutdownTimeout;
+  private final Consumer<Router> extraRoutes;
+  private HttpServer server;
+  private volatile int port = -1;
+
+  /**
+   * @param listener        resolved listener (host set)
+   * @param extraRoutes     mounts additional routes before the API fallback (tests; later roles' APIs)
+   */
+  public AdminVerticle(AdminOptions options, ListenerOptions listener, NodeView node, TokenRegistry tokens,
+      PrometheusMeterRegistry prometheus, Duration shutdownTimeout, Consumer<Router> extraRoutes) {
+    this.options = options;
+    this.listener = listener;
+    this.node = node;
+    this.tokens = tokens;
+    this.prometheus = prometheus;
+    this.shutdownTimeout = shutdownTimeout;
+    this.extraRoutes = extraRoutes;
+  }
+
+  /** The bound port, or -1 before start. */
+  public int port() {
+    return port;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = router();
+    server = vertx.createHttpServer(new HttpServerOptions()
+            .setCompressionSupported(true)
+            .setIdleTimeout(120)
+            .setIdleTimeoutUnit(TimeUnit.SECONDS))
+        .requestHandler(router);
+    return Listeners.listen(server, "admin.port", listener).onSuccess(s -> {
+      port = s.actualPort();
+      LOG.info("admin API listening on http://{}:{}", listener.host(), port);
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (server == null) {
+      return Future.succeededFuture();
+    }
+    return server.shutdown(Math.max(shutdownTimeout.toMillis(), 1), TimeUnit.MILLISECONDS);
+  }
+
+  Router router() {
+    Router router = Router.router(vertx);
+    Handler<RoutingContext> authenticate = TokenAuth.authenticate(tokens, false);
+    Handler<RoutingContext> canRead = TokenAuth.require(Permission.READ);
+
+    protect(router, "/health", authenticate, canRead);
+    router.get("/health").handler(ctx -> ApiResponses.json(ctx, 200, new JsonObject().put("status", "up")));
+
+    protect(router, "/ready", authenticate, canRead);
+    router.get("/ready").handler(ctx -> {
+      JsonObject notReady = node.notReady();
+      ApiResponses.json(ctx, notReady == null ? 200 : 503,
+          notReady == null ? new JsonObject().put("status", "ready") : notReady);
+    });
+
+    protect(router, "/metrics", authenticate, canRead);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
+
+    router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(options.maxBodySize()));
+    router.route("/api/v1/*").handler(authenticate);
+
+    router.get("/api/v1/status").handler(canRead).handler(ctx -> ApiResponses.json(ctx, 200, node.status()));
+    router.get("/api/v1/auth/whoami").handler(ctx -> {
+      var principal = TokenAuth.principal(ctx);
+      var permissions = new io.vertx.core.json.JsonArray();
+      principal.role().permissions().forEach(p -> permissions.add(p.name().toLowerCase(java.util.Locale.ROOT)));
+      ApiResponses.json(ctx, 200, principal.toJson().put("permissions", permissions));
+    });
+
+    Handler<RoutingContext> administer = TokenAuth.require(Permission.ADMINISTER);
+    router.get("/api/v1/tokens").handler(administer).handler(ctx -> ApiResponses.json(ctx, 200, tokens.list()));
+    router.post("/api/v1/tokens").handler(administer).handler(ctx -> {
+      JsonObject body = Requests.jsonObject(ctx);
+      for (String field : body.fieldNames()) {
+        if (!field.equals("name") && !field.equals("role")) {
+          throw ApiException.badRequest(field, "unknown field (allowed: name, role)");
+        }
+      }
+      tokens.create(body.getValue("name"), body.getValue("role"), TokenAuth.principal(ctx))
+          .onSuccess(created -> {
+            LOG.info("token '{}' ({}) created by {}", created.getString("name"), created.getString("role"),
+                TokenAuth.principal(ctx).name());
+            ApiResponses.json(ctx, 201, created);
+          })
+          .onFailure(ctx::fail);
+    });
+    router.delete("/api/v1/tokens/:name").handler(administer).handler(ctx -> {
+      String name = ctx.pathParam("name");
+      tokens.revoke(name)
+          .onSuccess(v -> {
+            LOG.info("token '{}' revoked by {}", name, TokenAuth.principal(ctx).name());
+            ctx.response().setStatusCode(204).end();
+          })
+          .onFailure(ctx::fail);
+    });
+
+    if (extraRoutes != null) {
+      extraRoutes.accept(router);
+    }
+
+    router.route().failureHandler(ApiResponses.failureHandler());
+    for (int status : new int[] {400, 401, 403, 404, 405, 406, 413, 415, 500}) {
+      router.errorHandler(status, ApiResponses.failureHandler());
+    }
+    return router;
+  }
+
+  private void protect(Router router, String path, Handler<RoutingContext> authenticate, Handler<RoutingContext> canRead) {
+    if (!options.publicEndpoints().contains(path)) {
+      router.route(path).handler(authenticate).handler(canRead);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+package io.meridian.app.admin;
+
+import io.vertx.core.json.JsonObject;
+
+/** What the admin server shows of the node it runs in. Safe to call from any thread. */
+public interface NodeView {
+
+  /** The {@code /api/v1/status} document. */
+  JsonObject status();
+
+  /**
+   * Readiness: {@code null} when every deployed role has started and the node is not
+   * stopping; otherwise a document naming what is not ready.
+   */
+  JsonObject notReady();
+}

@@ -1,0 +1,52 @@
+package io.meridian.common;
+
+/**
+ * Every event-bus address and message header Meridian uses, in one place.
+ *
+ * <p>Payloads on these addresses are {@code JsonObject}s (or {@code Buffer}s) produced by the
+ * records' {@code toJson()}, never local-only codecs, so the same messages work inside one
+ * process and across a cluster. Request/reply addresses answer failures with
+ * {@link io.meridian.common.error.BusErrors#fail} (failure code = HTTP status, message = the
+ * JSON error body).
+ *
+ * <p>Derived addresses are built only by the helpers below, never by concatenation at call
+ * sites.
+ */
+public final class Addresses {
+
+  /** Prefix of every Meridian address. */
+  public static final String PREFIX = "meridian.";
+
+  /**
+   * Request/reply header naming the operation a role's service address should perform (the
+   * address is the room, the action is the method), e.g. {@code action: register}.
+   */
+  public static final String HEADER_ACTION = "action";
+
+  /**
+   * Request header carrying the caller's principal as JSON ({@code {"name":…,"role":…}}),
+   * so the owning role can authorise and record who made a change.
+   */
+  public static final String HEADER_PRINCIPAL = "meridian-principal";
+
+  /**
+   * Publish: the set of API tokens changed (created or revoked). Body:
+   * {@code {"name":…, "change":"created"|"revoked"}}. Every node's token cache reloads.
+   */
+  public static final String AUTH_TOKENS_CHANGED = PREFIX + "auth.tokens.changed";
+
+  /** Request/reply on every node: that node's status document (as {@code /api/v1/status}). */
+  public static String nodeStatus(String nodeId) {
+    return PREFIX + "node." + requireSegment(nodeId) + ".status";
+  }
+
+  private static String requireSegment(String segment) {
+    if (segment == null || segment.isEmpty() || segment.indexOf('.') >= 0) {
+      throw new IllegalArgumentException("address segment must be non-empty and without '.': " + segment);
+    }
+    return segment;
+  }
+
+  private Addresses() {
+  }
+}
