@@ -268,6 +268,16 @@ public final class Node implements NodeView {
     return new JsonObject().put("status", "starting").put("roles", waiting);
   }
 
+  @Override
+  public List<String> memberIds() {
+    return clusterManager == null ? List.of(nodeId) : List.copyOf(clusterManager.getNodes());
+  }
+
+  @Override
+  public boolean clustered() {
+    return clusterManager != null;
+  }
+
   /** The Vert.x instance (tests and embedding). */
   public Vertx vertx() {
     return vertx;

@@ -1,10 +1,12 @@
 package io.meridian.app.admin;
 
 import io.meridian.app.auth.TokenRegistry;
+import io.meridian.common.Addresses;
 import io.meridian.common.auth.Permission;
 import io.meridian.common.config.AdminOptions;
 import io.meridian.common.config.ListenerOptions;
 import io.meridian.common.error.ApiException;
+import io.meridian.common.error.BusErrors;
 import io.meridian.common.http.ApiResponses;
 import io.meridian.common.http.Requests;
 import io.meridian.common.http.TokenAuth;
@@ -13,14 +15,18 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -117,9 +123,10 @@ public final class AdminVerticle extends VerticleBase {
     router.route("/api/v1/*").handler(authenticate);
 
     router.get("/api/v1/status").handler(canRead).handler(ctx -> ApiResponses.json(ctx, 200, node.status()));
+    router.get("/api/v1/cluster").handler(canRead).handler(this::cluster);
     router.get("/api/v1/auth/whoami").handler(ctx -> {
       var principal = TokenAuth.principal(ctx);
-      var permissions = new io.vertx.core.json.JsonArray();
+      var permissions = new JsonArray();
       principal.role().permissions().forEach(p -> permissions.add(p.name().toLowerCase(java.util.Locale.ROOT)));
       ApiResponses.json(ctx, 200, principal.toJson().put("permissions", permissions));
     });
@@ -160,6 +167,26 @@ public final class AdminVerticle extends VerticleBase {
       router.errorHandler(status, ApiResponses.failureHandler());
     }
     return router;
+  }
+
+  /** Asks every member for its status over the (clustered) event bus. */
+  private void cluster(RoutingContext ctx) {
+    List<String> ids = node.memberIds();
+    List<Future<JsonObject>> answers = new ArrayList<>();
+    for (String id : ids) {
+      String address = Addresses.nodeStatus(id);
+      answers.add(vertx.eventBus().<JsonObject>request(address, null, new DeliveryOptions().setSendTimeout(3000))
+          .map(reply -> reply.body())
+          .otherwise(failure -> new JsonObject().put("node", id)
+              .mergeIn(BusErrors.toApi(failure, address).toJson())));
+    }
+    Future.join(answers).onComplete(done -> {
+      JsonArray members = new JsonArray();
+      answers.forEach(answer -> members.add(answer.result()));
+      ApiResponses.json(ctx, 200, new JsonObject()
+          .put("clustered", node.clustered())
+          .put("members", members));
+    });
   }
 
   private void protect(Router router, String path, Handler<RoutingContext> authenticate, Handler<RoutingContext> canRead) {

@@ -13,4 +13,10 @@ public interface NodeView {
    * stopping; otherwise a document naming what is not ready.
    */
   JsonObject notReady();
+
+  /** Ids of every node of the cluster (just this node's id when not clustered). */
+  java.util.List<String> memberIds();
+
+  /** Whether this node is part of a cluster. */
+  boolean clustered();
 }
