@@ -29,12 +29,6 @@ public final class Addresses {
    */
   public static final String HEADER_PRINCIPAL = "meridian-principal";
 
-  /**
-   * Publish: the set of API tokens changed (created or revoked). Body:
-   * {@code {"name":…, "change":"created"|"revoked"}}. Every node's token cache reloads.
-   */
-  public static final String AUTH_TOKENS_CHANGED = PREFIX + "auth.tokens.changed";
-
   /** Request/reply on every node: that node's status document (as {@code /api/v1/status}). */
   public static String nodeStatus(String nodeId) {
     return PREFIX + "node." + requireSegment(nodeId) + ".status";

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /ready}: 200 only when every deployed role has started (503 while
  *       starting or stopping).</li>
  *   <li>{@code GET /metrics}: Prometheus text format.</li>
- *   <li>{@code /api/v1/**}: bearer token required (401/403 with the JSON error body).</li>
+ *   <li>{@code /api/v1/**}: bearer token required (401/403 with the JSON error body):
+ *       {@code status}, {@code cluster}, {@code tokens}, {@code auth/whoami} (docs/api.md).</li>
  * </ul>
  * {@code admin.public} chooses which of the first three need no token.
  */

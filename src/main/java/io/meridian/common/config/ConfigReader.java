@@ -42,6 +42,17 @@ public final class ConfigReader {
     return path.isEmpty() ? key : path + "." + key;
   }
 
+  /**
+   * Reads a nested section with {@code reader}, then rejects keys the reader did not ask for.
+   * An absent or null section means all defaults.
+   */
+  public <T> T read(String key, java.util.function.Function<ConfigReader, T> reader) {
+    ConfigReader section = section(key);
+    T value = reader.apply(section);
+    section.requireKnownKeys();
+    return value;
+  }
+
   /** A nested section; absent or null means all defaults. */
   public ConfigReader section(String key) {
     Object value = take(key);
@@ -87,27 +98,7 @@ public final class ConfigReader {
 
   /** A whole number in {@code [min, max]}. */
   public long longValue(String key, long def, long min, long max) {
-    Object value = take(key);
-    long result;
-    if (value == null) {
-      result = def;
-    } else if (value instanceof Integer || value instanceof Long) {
-      result = ((Number) value).longValue();
-    } else if (value instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15) {
-      result = d.longValue();
-    } else if (value instanceof String s) {
-      try {
-        result = Long.parseLong(s.trim());
-      } catch (NumberFormatException e) {
-        throw new ConfigException(path(key), "expected a whole number, got '" + s + "'");
-      }
-    } else {
-      throw new ConfigException(path(key), "expected a whole number, got " + describe(value));
-    }
-    if (result < min || result > max) {
-      throw new ConfigException(path(key), "must be between " + min + " and " + max + " (got " + result + ")");
-    }
-    return result;
+    return number(key, def, min, max, text -> Long.parseLong(text.trim()), "a whole number", "");
   }
 
   public int intValue(String key, int def, int min, int max) {
@@ -164,23 +155,30 @@ public final class ConfigReader {
 
   /** A byte size such as {@code 1MiB} or a whole number of bytes (see {@link Sizes}). */
   public long size(String key, long def, long min, long max) {
+    return number(key, def, min, max, Sizes::parse, "a size such as 1MiB", " bytes");
+  }
+
+  private long number(String key, long def, long min, long max, java.util.function.ToLongFunction<String> parse,
+      String expected, String unit) {
     Object value = take(key);
     long result;
     if (value == null) {
       result = def;
     } else if (value instanceof Integer || value instanceof Long) {
       result = ((Number) value).longValue();
+    } else if (value instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15) {
+      result = d.longValue();
     } else if (value instanceof String s) {
       try {
-        result = Sizes.parse(s);
+        result = parse.applyAsLong(s);
       } catch (IllegalArgumentException | ArithmeticException e) {
-        throw new ConfigException(path(key), e.getMessage() == null ? "size too large" : e.getMessage());
+        throw new ConfigException(path(key), "expected " + expected + ", got '" + s + "'");
       }
     } else {
-      throw new ConfigException(path(key), "expected a size such as 1MiB, got " + describe(value));
+      throw new ConfigException(path(key), "expected " + expected + ", got " + describe(value));
     }
     if (result < min || result > max) {
-      throw new ConfigException(path(key), "must be between " + min + " and " + max + " bytes (got " + result + ")");
+      throw new ConfigException(path(key), "must be between " + min + " and " + max + unit + " (got " + result + ")");
     }
     return result;
   }
@@ -234,21 +232,6 @@ public final class ConfigReader {
       throw new ConfigException(path(key), "expected a mapping, got " + describe(value));
     }
     return object.copy();
-  }
-
-  /** A free-form list (e.g. of mappings); absent means empty. */
-  public JsonArray array(String key) {
-    Object value = take(key);
-    if (value == null) {
-      return new JsonArray();
-    }
-    if (value instanceof String s && s.trim().startsWith("[")) {
-      value = parseInline(key, s);
-    }
-    if (!(value instanceof JsonArray array)) {
-      throw new ConfigException(path(key), "expected a list, got " + describe(value));
-    }
-    return array.copy();
   }
 
   /** Rejects every key of this section that no read asked for. */

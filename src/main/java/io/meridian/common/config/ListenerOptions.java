@@ -31,11 +31,4 @@ public record ListenerOptions(String host, int port) {
   public JsonObject toJson() {
     return new JsonObject().put("host", host).put("port", port);
   }
-
-  public static ListenerOptions fromJson(JsonObject json) {
-    ConfigReader r = ConfigReader.of(json);
-    ListenerOptions options = read(r, 0);
-    r.requireKnownKeys();
-    return options;
-  }
 }

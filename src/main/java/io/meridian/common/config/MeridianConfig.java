@@ -73,24 +73,14 @@ public record MeridianConfig(
     }
     Duration shutdownTimeout = r.duration("shutdownTimeout", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10));
 
-    ConfigReader adminR = r.section("admin");
-    AdminOptions admin = AdminOptions.read(adminR);
-    adminR.requireKnownKeys();
-    ListenerOptions consul = listener(r, "consul", DEFAULT_CONSUL_PORT);
-    ListenerOptions xds = listener(r, "xds", DEFAULT_XDS_PORT);
-    ListenerOptions gateway = listener(r, "gateway", DEFAULT_GATEWAY_PORT);
-    ConfigReader telemetryR = r.section("telemetry");
-    TelemetryOptions telemetry = TelemetryOptions.read(telemetryR);
-    telemetryR.requireKnownKeys();
-    ConfigReader dataR = r.section("data");
-    DataOptions data = DataOptions.read(dataR);
-    dataR.requireKnownKeys();
-    ConfigReader clusterR = r.section("cluster");
-    ClusterOptions cluster = ClusterOptions.read(clusterR);
-    clusterR.requireKnownKeys();
-    ConfigReader logR = r.section("log");
-    LogOptions log = LogOptions.read(logR);
-    logR.requireKnownKeys();
+    AdminOptions admin = r.read("admin", AdminOptions::read);
+    ListenerOptions consul = r.read("consul", c -> ListenerOptions.read(c, DEFAULT_CONSUL_PORT));
+    ListenerOptions xds = r.read("xds", c -> ListenerOptions.read(c, DEFAULT_XDS_PORT));
+    ListenerOptions gateway = r.read("gateway", c -> ListenerOptions.read(c, DEFAULT_GATEWAY_PORT));
+    TelemetryOptions telemetry = r.read("telemetry", TelemetryOptions::read);
+    DataOptions data = r.read("data", DataOptions::read);
+    ClusterOptions cluster = r.read("cluster", ClusterOptions::read);
+    LogOptions log = r.read("log", LogOptions::read);
     r.requireKnownKeys();
 
     MeridianConfig config = new MeridianConfig(roles, host, shutdownTimeout, admin, consul, xds, gateway,
@@ -120,13 +110,6 @@ public record MeridianConfig(
       }
     }
     return ordered;
-  }
-
-  private static ListenerOptions listener(ConfigReader r, String key, int defaultPort) {
-    ConfigReader section = r.section(key);
-    ListenerOptions options = ListenerOptions.read(section, defaultPort);
-    section.requireKnownKeys();
-    return options;
   }
 
   /**

@@ -12,10 +12,7 @@ public record TelemetryOptions(ListenerOptions zipkin) {
   public static final int DEFAULT_ZIPKIN_PORT = 9411;
 
   static TelemetryOptions read(ConfigReader r) {
-    ConfigReader zipkin = r.section("zipkin");
-    ListenerOptions listener = ListenerOptions.read(zipkin, DEFAULT_ZIPKIN_PORT);
-    zipkin.requireKnownKeys();
-    return new TelemetryOptions(listener);
+    return new TelemetryOptions(r.read("zipkin", zipkin -> ListenerOptions.read(zipkin, DEFAULT_ZIPKIN_PORT)));
   }
 
   public JsonObject toJson() {
