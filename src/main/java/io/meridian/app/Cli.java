@@ -44,8 +44,8 @@ record Cli(Path confFile, List<ConfigLoader.Setting> settings, boolean help, boo
       environment variables MERIDIAN_<KEY> (e.g. MERIDIAN_ADMIN_PORT=9000,
       MERIDIAN_TELEMETRY_ZIPKIN_PORT=0), then flags. A port of 0 picks a free port.
 
-      Exit codes: 0 stopped normally, 1 could not start or run (e.g. a port in use),
-      2 bad command line or configuration.
+      Exit codes: 0 done, 1 could not start or run (e.g. a port in use), 2 bad command line or
+      configuration; after a graceful stop on SIGTERM, 143 (as for every JVM).
       """.formatted(String.join(", ", RoleNames.ALL));
 
   static Cli parse(String[] args) throws UsageException {
@@ -64,9 +64,18 @@ record Cli(Path confFile, List<ConfigLoader.Setting> settings, boolean help, boo
         inline = arg.substring(eq + 1);
       }
       switch (name) {
-        case "-h", "--help" -> help = noValue(name, inline) || true;
-        case "-V", "--version" -> version = noValue(name, inline) || true;
-        case "--print-config" -> printConfig = noValue(name, inline) || true;
+        case "-h", "--help" -> {
+          noValue(name, inline);
+          help = true;
+        }
+        case "-V", "--version" -> {
+          noValue(name, inline);
+          version = true;
+        }
+        case "--print-config" -> {
+          noValue(name, inline);
+          printConfig = true;
+        }
         case "--cluster" -> {
           noValue(name, inline);
           settings.add(new ConfigLoader.Setting("cluster.enabled", "true"));
@@ -107,11 +116,10 @@ record Cli(Path confFile, List<ConfigLoader.Setting> settings, boolean help, boo
     return new Cli(conf, List.copyOf(settings), help, version, printConfig);
   }
 
-  private static boolean noValue(String name, String inline) throws UsageException {
+  private static void noValue(String name, String inline) throws UsageException {
     if (inline != null) {
       throw new UsageException(name + " takes no value");
     }
-    return true;
   }
 
   private static String value(String[] args, int index, String name) throws UsageException {

@@ -16,12 +16,13 @@ import org.slf4j.LoggerFactory;
  * {@code java -jar meridian.jar}: parses the command line, loads the configuration, starts a
  * {@link Node} and stops it gracefully on SIGTERM/SIGINT.
  *
- * <p>Exit codes: 0 normal stop, 1 cannot start or run (port in use, store locked, …), 2 bad
- * command line or configuration. Problems before start are one line on standard error.
+ * <p>Exit codes: 0 done, 1 cannot start or run (port in use, store locked, …), 2 bad command
+ * line or configuration; a graceful stop on SIGTERM ends with the JVM's 143. Problems before
+ * start are one line on standard error.
  */
 public final class Main {
 
-  /** Exit code: stopped normally. */
+  /** Exit code: done (help, version, print-config). */
   public static final int OK = 0;
   /** Exit code: could not start or run. */
   public static final int FAILED = 1;

@@ -42,6 +42,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -68,8 +69,9 @@ public final class Node implements NodeView {
   private final long startNanos = System.nanoTime();
   private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final List<AutoCloseable> closeables = new ArrayList<>();
-  private final List<RoleVerticle> roles = new ArrayList<>();
-  private final List<String> roleDeployments = new ArrayList<>();
+  // read by event loops (status, readiness) while start-up adds to them
+  private final List<RoleVerticle> roles = new CopyOnWriteArrayList<>();
+  private final List<String> roleDeployments = new CopyOnWriteArrayList<>();
   private String nodeId;
   private EmbeddedStore store;
   private AdminToken adminToken;
@@ -191,7 +193,11 @@ public final class Node implements NodeView {
     stopping = true;
     Duration timeout = config.shutdownTimeout().plusSeconds(5);
     if (vertx != null) {
-      LOG.info("stopping: finishing in-flight requests (up to {} s)", config.shutdownTimeout().toSeconds());
+      if (ready) {
+        LOG.info("stopping: finishing in-flight requests (up to {} s)", config.shutdownTimeout().toSeconds());
+      } else {
+        LOG.info("start-up failed: releasing what was started");
+      }
       if (adminDeployment != null) {
         quietly("admin server", () -> await(vertx.undeploy(adminDeployment), timeout));
       }

@@ -20,7 +20,7 @@ final class NotBuiltRole extends RoleVerticle {
   @Override
   protected Future<?> startRole() {
     detail("not built yet: " + missing + "; this role serves nothing");
-    log.warn("role '{}' is not built yet ({}); it serves nothing", role, missing);
+    log.warn("role '{}' is not built yet: {}; it serves nothing", role, missing);
     return Future.succeededFuture();
   }
 
