@@ -54,8 +54,10 @@ import org.slf4j.LoggerFactory;
  * server and the role verticles named by {@code roles}.
  *
  * <p>{@link #start} blocks until everything listens (or cleans up and throws);
- * {@link #stop} is graceful and idempotent: readiness turns 503, servers stop accepting and
- * finish in-flight requests, roles stop in reverse order, then Vert.x and the store close.
+ * {@link #stop} is graceful and idempotent: readiness turns 503; roles stop in reverse order
+ * (each stops accepting, finishes in-flight work and answers its long polls); the admin
+ * server then finishes its in-flight requests (streams end when it signals shutdown); then
+ * Vert.x and the store close.
  */
 public final class Node implements NodeView {
 
@@ -130,7 +132,7 @@ public final class Node implements NodeView {
     vertx.eventBus().<JsonObject>consumer(Addresses.nodeStatus(nodeId), msg -> msg.reply(status()));
 
     admin = new AdminVerticle(config.admin(), config.listeners().get("admin"), this, tokens, meters,
-        config.shutdownTimeout(), extraAdminRoutes);
+        config.shutdownTimeout(), Roles.apiModules(), extraAdminRoutes);
     adminDeployment = await(vertx.deployVerticle(admin), timeout);
     logToken();
 
@@ -198,13 +200,15 @@ public final class Node implements NodeView {
       } else {
         LOG.info("start-up failed: releasing what was started");
       }
-      if (adminDeployment != null) {
-        quietly("admin server", () -> await(vertx.undeploy(adminDeployment), timeout));
-      }
+      // roles first: they answer their long polls (blocking queries) as they stop, so the admin
+      // server's in-flight requests finish quickly; then the admin server drains and closes
       List<String> reversed = new ArrayList<>(roleDeployments);
       java.util.Collections.reverse(reversed);
       for (String id : reversed) {
         quietly("role " + id, () -> await(vertx.undeploy(id), timeout));
+      }
+      if (adminDeployment != null) {
+        quietly("admin server", () -> await(vertx.undeploy(adminDeployment), timeout));
       }
       quietly("vert.x", () -> await(vertx.close(), timeout));
     }

@@ -1,6 +1,9 @@
 package io.meridian.app;
 
 import io.meridian.common.config.RoleNames;
+import io.meridian.common.http.ApiModule;
+import io.meridian.registry.RegistryHttpApi;
+import io.meridian.registry.impl.RegistryVerticle;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -10,7 +13,7 @@ import java.util.stream.Collectors;
 public final class Roles {
 
   private static final List<RoleDescriptor> ALL = List.of(
-      notBuilt(RoleNames.REGISTRY, List.of("consul"), "service registry and Consul-compatible API (issue #3)"),
+      new RoleDescriptor(RoleNames.REGISTRY, List.of("registry", "consul"), RegistryVerticle::new),
       notBuilt(RoleNames.RULES, List.of(), "traffic rules (issue #4)"),
       notBuilt(RoleNames.XDS, List.of("xds"), "xDS control plane (issue #5)"),
       notBuilt(RoleNames.GATEWAY, List.of("gateway"), "API gateway (issue #6)"),
@@ -19,6 +22,12 @@ public final class Roles {
 
   private static final Map<String, RoleDescriptor> BY_NAME = ALL.stream()
       .collect(Collectors.toUnmodifiableMap(RoleDescriptor::name, Function.identity()));
+
+  /**
+   * The REST modules every node's admin server mounts, whatever roles it runs: they reach
+   * their role over the event bus, wherever it runs.
+   */
+  private static final List<ApiModule> API_MODULES = List.of(new RegistryHttpApi());
 
   /** Every descriptor, in deployment order. */
   public static List<RoleDescriptor> all() {
@@ -32,6 +41,11 @@ public final class Roles {
 
   static RoleDescriptor byName(String name) {
     return BY_NAME.get(name);
+  }
+
+  /** The REST modules of every room. */
+  public static List<ApiModule> apiModules() {
+    return API_MODULES;
   }
 
   private static RoleDescriptor notBuilt(String name, List<String> sections, String missing) {

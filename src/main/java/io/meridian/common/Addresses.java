@@ -29,6 +29,20 @@ public final class Addresses {
    */
   public static final String HEADER_PRINCIPAL = "meridian-principal";
 
+  /**
+   * Request/reply: the registry's service. The {@link #HEADER_ACTION} header names the
+   * operation ({@code register}, {@code deregister}, {@code heartbeat}, {@code get},
+   * {@code instances}, {@code services}, {@code endpoints}, {@code view}, {@code events});
+   * see {@code io.meridian.registry.RegistryClient} for bodies and replies.
+   */
+  public static final String REGISTRY = PREFIX + "registry";
+
+  /**
+   * Publish: every registry change as {@code io.meridian.registry.RegistryEvent#toJson()}, in
+   * index order, each index exactly one more than the previous.
+   */
+  public static final String REGISTRY_EVENTS = PREFIX + "registry.events";
+
   /** Request/reply on every node: that node's status document (as {@code /api/v1/status}). */
   public static String nodeStatus(String nodeId) {
     return PREFIX + "node." + requireSegment(nodeId) + ".status";

@@ -45,7 +45,8 @@ class NodeTest {
       java.util.function.Consumer<io.vertx.ext.web.Router> extra) throws Exception {
     Map<String, String> all = new java.util.HashMap<>(Map.of(
         "MERIDIAN_HOST", "127.0.0.1", "MERIDIAN_ADMIN_PORT", "0", "MERIDIAN_DATA_DIR", dir.toString(),
-        "MERIDIAN_ADMIN_TOKEN", ADMIN));
+        "MERIDIAN_ADMIN_TOKEN", ADMIN, "MERIDIAN_CONSUL_PORT", "0", "MERIDIAN_XDS_PORT", "0",
+        "MERIDIAN_GATEWAY_PORT", "0", "MERIDIAN_TELEMETRY_ZIPKIN_PORT", "0"));
     all.putAll(env);
     MeridianConfig config = ConfigLoader.load(null, all, settings).config();
     node = Node.start(config, extra);
@@ -95,9 +96,15 @@ class NodeTest {
     for (Object r : roles) {
       JsonObject role = (JsonObject) r;
       assertThat(role.getString("state")).isEqualTo("started");
-      assertThat(role.getBoolean("implemented")).isFalse();
-      assertThat(role.getString("detail")).contains("not built yet");
+      if (role.getString("name").equals("registry")) {
+        assertThat(role.getBoolean("implemented")).isTrue();
+        assertThat(role.getJsonObject("ports").getInteger("consul")).isPositive();
+      } else {
+        assertThat(role.getBoolean("implemented")).isFalse();
+        assertThat(role.getString("detail")).contains("not built yet");
+      }
     }
+    assertThat(doc.getJsonObject("ports").getInteger("consul")).isPositive();
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.meridian.common.config.AdminOptions;
 import io.meridian.common.config.ListenerOptions;
 import io.meridian.common.error.ApiException;
 import io.meridian.common.error.BusErrors;
+import io.meridian.common.http.ApiModule;
 import io.meridian.common.http.ApiResponses;
 import io.meridian.common.http.Requests;
 import io.meridian.common.http.TokenAuth;
@@ -56,22 +57,25 @@ public final class AdminVerticle extends VerticleBase {
   private final TokenRegistry tokens;
   private final PrometheusMeterRegistry prometheus;
   private final Duration shutdownTimeout;
+  private final List<ApiModule> modules;
   private final Consumer<Router> extraRoutes;
   private HttpServer server;
   private volatile int port = -1;
 
   /**
    * @param listener        resolved listener (host set)
-   * @param extraRoutes     mounts additional routes before the API fallback (tests; later roles' APIs)
+   * @param modules         the rooms' REST modules, mounted under {@code /api/v1}
+   * @param extraRoutes     mounts additional routes (tests), or {@code null}
    */
   public AdminVerticle(AdminOptions options, ListenerOptions listener, NodeView node, TokenRegistry tokens,
-      PrometheusMeterRegistry prometheus, Duration shutdownTimeout, Consumer<Router> extraRoutes) {
+      PrometheusMeterRegistry prometheus, Duration shutdownTimeout, List<ApiModule> modules, Consumer<Router> extraRoutes) {
     this.options = options;
     this.listener = listener;
     this.node = node;
     this.tokens = tokens;
     this.prometheus = prometheus;
     this.shutdownTimeout = shutdownTimeout;
+    this.modules = List.copyOf(modules);
     this.extraRoutes = extraRoutes;
   }
 
@@ -159,6 +163,9 @@ public final class AdminVerticle extends VerticleBase {
           .onFailure(ctx::fail);
     });
 
+    for (ApiModule module : modules) {
+      module.mount(router, vertx);
+    }
     if (extraRoutes != null) {
       extraRoutes.accept(router);
     }

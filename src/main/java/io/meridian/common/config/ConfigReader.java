@@ -1,5 +1,7 @@
 package io.meridian.common.config;
 
+import io.meridian.common.units.Durations;
+import io.meridian.common.units.Sizes;
 import io.meridian.common.json.Yaml;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -232,6 +234,33 @@ public final class ConfigReader {
       throw new ConfigException(path(key), "expected a mapping, got " + describe(value));
     }
     return object.copy();
+  }
+
+  /**
+   * A list of sections, each read with {@code reader} and checked for unknown keys; absent
+   * means empty. A string value is parsed as YAML (e.g. from an environment variable).
+   */
+  public <T> List<T> list(String key, java.util.function.Function<ConfigReader, T> reader) {
+    Object value = take(key);
+    if (value == null) {
+      return List.of();
+    }
+    if (value instanceof String s && s.trim().startsWith("[")) {
+      value = parseInline(key, s);
+    }
+    if (!(value instanceof JsonArray array)) {
+      throw new ConfigException(path(key), "expected a list, got " + describe(value));
+    }
+    List<T> result = new ArrayList<>(array.size());
+    for (int i = 0; i < array.size(); i++) {
+      if (!(array.getValue(i) instanceof JsonObject item)) {
+        throw new ConfigException(path(key) + "[" + i + "]", "expected a mapping, got " + Yaml.typeName(array.getValue(i)));
+      }
+      ConfigReader section = new ConfigReader(item, path(key) + "[" + i + "]");
+      result.add(reader.apply(section));
+      section.requireKnownKeys();
+    }
+    return List.copyOf(result);
   }
 
   /** Rejects every key of this section that no read asked for. */

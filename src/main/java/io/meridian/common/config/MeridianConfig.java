@@ -1,5 +1,6 @@
 package io.meridian.common.config;
 
+import io.meridian.common.units.Durations;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -27,6 +28,7 @@ public record MeridianConfig(
     String host,
     Duration shutdownTimeout,
     AdminOptions admin,
+    RegistryOptions registry,
     ListenerOptions consul,
     ListenerOptions xds,
     ListenerOptions gateway,
@@ -74,6 +76,7 @@ public record MeridianConfig(
     Duration shutdownTimeout = r.duration("shutdownTimeout", Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10));
 
     AdminOptions admin = r.read("admin", AdminOptions::read);
+    RegistryOptions registry = r.read("registry", RegistryOptions::read);
     ListenerOptions consul = r.read("consul", c -> ListenerOptions.read(c, DEFAULT_CONSUL_PORT));
     ListenerOptions xds = r.read("xds", c -> ListenerOptions.read(c, DEFAULT_XDS_PORT));
     ListenerOptions gateway = r.read("gateway", c -> ListenerOptions.read(c, DEFAULT_GATEWAY_PORT));
@@ -83,7 +86,7 @@ public record MeridianConfig(
     LogOptions log = r.read("log", LogOptions::read);
     r.requireKnownKeys();
 
-    MeridianConfig config = new MeridianConfig(roles, host, shutdownTimeout, admin, consul, xds, gateway,
+    MeridianConfig config = new MeridianConfig(roles, host, shutdownTimeout, admin, registry, consul, xds, gateway,
         telemetry, data, cluster, log);
     config.checkPortConflicts();
     return config;
@@ -142,7 +145,7 @@ public record MeridianConfig(
   public MeridianConfig resolved() {
     return new MeridianConfig(roles, host, shutdownTimeout,
         new AdminOptions(admin.listener().withDefaultHost(host), admin.token(), admin.publicEndpoints(), admin.maxBodySize()),
-        consul.withDefaultHost(host), xds.withDefaultHost(host), gateway.withDefaultHost(host),
+        registry, consul.withDefaultHost(host), xds.withDefaultHost(host), gateway.withDefaultHost(host),
         new TelemetryOptions(telemetry.zipkin().withDefaultHost(host)), data, cluster, log);
   }
 
@@ -183,6 +186,7 @@ public record MeridianConfig(
         .put("host", host)
         .put("shutdownTimeout", Durations.format(shutdownTimeout))
         .put("admin", admin.toJson(redactSecrets))
+        .put("registry", registry.toJson())
         .put("consul", consul.toJson())
         .put("xds", xds.toJson())
         .put("gateway", gateway.toJson())

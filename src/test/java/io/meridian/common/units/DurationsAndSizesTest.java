@@ -1,4 +1,4 @@
-package io.meridian.common.config;
+package io.meridian.common.units;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

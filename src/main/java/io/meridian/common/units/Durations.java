@@ -1,4 +1,4 @@
-package io.meridian.common.config;
+package io.meridian.common.units;
 
 import java.time.Duration;
 import java.util.regex.Matcher;
