@@ -25,14 +25,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StoreCrashIT {
 
-  private static final int ROUNDS = 20;
+  private static final int ROUNDS = 30;
 
   @TempDir
   Path dir;
 
   @Test
   void everyAcknowledgedWriteSurvivesSigkillMidStream() throws Exception {
-    Random random = new Random(42);
+    long seed = Long.getLong("crash.seed", System.nanoTime());
+    System.out.println("StoreCrashIT seed " + seed + " (rerun with -Dcrash.seed=" + seed + ")");
+    Random random = new Random(seed);
     Set<Long> acked = new HashSet<>();
     long totalAcked = 0;
     for (int round = 0; round < ROUNDS; round++) {
@@ -112,6 +114,18 @@ class StoreCrashIT {
 
   private void verify(Set<Long> acked) {
     try (EmbeddedStore store = EmbeddedStore.open(dir, null)) {
+      java.util.List<Long> missing = new java.util.ArrayList<>();
+      for (long id : acked) {
+        String key = id % 2 == 0 ? "k" + id : "b" + id + "-0";
+        if (store.get("crash", key) == null) {
+          missing.add(id);
+        }
+      }
+      if (!missing.isEmpty()) {
+        java.util.Collections.sort(missing);
+        long maxAcked = acked.stream().mapToLong(Long::longValue).max().orElse(0);
+        System.err.println("MISSING " + missing.size() + " of " + acked.size() + ": " + missing + " max acked " + maxAcked);
+      }
       for (long id : acked) {
         if (id % 2 == 0) {
           assertThat(store.get("crash", "k" + id)).as("acknowledged k%d", id).isEqualTo(StoreCrashWriter.value(id));

@@ -65,6 +65,9 @@ final class ConsulApi {
   Router router() {
     Router router = Router.router(vertx);
     router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(maxBodySize));
+    // like Consul, the status endpoints need no token
+    router.get("/v1/status/leader").handler(ctx -> json(ctx.response(), "\"" + self(ctx) + "\""));
+    router.get("/v1/status/peers").handler(ctx -> json(ctx.response(), new JsonArray().add(self(ctx))));
     router.route("/v1/*").handler(TokenAuth.authenticate(tokens, true));
     var register = TokenAuth.require(Permission.REGISTER);
     var read = TokenAuth.require(Permission.READ);
@@ -93,8 +96,6 @@ final class ConsulApi {
     router.get("/v1/catalog/service/:name").handler(read).handler(ctx -> serviceQuery(ctx, false));
     router.get("/v1/health/service/:name").handler(read).handler(ctx -> serviceQuery(ctx, true));
     router.get("/v1/catalog/datacenters").handler(read).handler(ctx -> json(ctx.response(), new JsonArray().add(DATACENTER)));
-    router.get("/v1/status/leader").handler(ctx -> json(ctx.response(), "\"" + self(ctx) + "\""));
-    router.get("/v1/status/peers").handler(ctx -> json(ctx.response(), new JsonArray().add(self(ctx))));
 
     router.route().failureHandler(ApiResponses.failureHandler());
     for (int status : new int[] {400, 401, 403, 404, 405, 413, 500}) {

@@ -123,6 +123,7 @@ final class ConsulMapping {
     if (address != null && !address.isEmpty()) {
       String plane = meta.get("plane") != null ? meta.get("plane") : options.effectivePlanes().get(0).name();
       names.put("endpoints[0].plane", meta.get("plane") != null ? "Meta.plane" : "Address");
+      names.put("endpoints[0].address", "Address");
       names.put("endpoints[0]", "Address");
       endpoints.add(new JsonObject().put("plane", plane).put("address", address));
       planes.add(plane);
@@ -151,6 +152,8 @@ final class ConsulMapping {
           continue;
         }
         names.put("endpoints[" + endpoints.size() + "]", field);
+        names.put("endpoints[" + endpoints.size() + "].address", field + ".Address");
+        names.put("endpoints[" + endpoints.size() + "].plane", field);
         endpoints.add(new JsonObject().put("plane", plane).put("address", tagAddress));
         planes.add(plane);
       }

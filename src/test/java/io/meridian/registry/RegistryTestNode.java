@@ -1,0 +1,71 @@
+package io.meridian.registry;
+
+import io.meridian.common.auth.Principal;
+import io.meridian.common.auth.Role;
+import io.meridian.common.config.RegistryOptions;
+import io.meridian.common.store.embedded.EmbeddedStore;
+import io.meridian.common.verticle.RoleContext;
+import io.meridian.registry.impl.RegistryVerticle;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/** A registry role deployed in a test's Vert.x with a real store, reached through its bus client. */
+final class RegistryTestNode implements AutoCloseable {
+
+  static final Principal OPERATOR = new Principal("tester", Role.OPERATOR);
+
+  final Vertx vertx;
+  final EmbeddedStore store;
+  final RegistryClient client;
+  final RegistryVerticle verticle;
+  private final String deployment;
+
+  private RegistryTestNode(Vertx vertx, EmbeddedStore store, RegistryVerticle verticle, String deployment) {
+    this.vertx = vertx;
+    this.store = store;
+    this.verticle = verticle;
+    this.deployment = deployment;
+    this.client = new RegistryClient(vertx);
+  }
+
+  static RegistryTestNode start(Vertx vertx, Path dataDir, RegistryOptions options) throws Exception {
+    EmbeddedStore store = EmbeddedStore.open(dataDir, null);
+    RegistryVerticle verticle = new RegistryVerticle(new RoleContext("test-node", store,
+        token -> "secret-operator-token".equals(token) ? OPERATOR : null, new SimpleMeterRegistry()));
+    JsonObject config = new JsonObject()
+        .put("registry", options.toJson())
+        .put("consul", new JsonObject().put("host", "127.0.0.1").put("port", 0));
+    String id = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
+    return new RegistryTestNode(vertx, store, verticle, id);
+  }
+
+  int consulPort() {
+    return verticle.status().ports().get("consul");
+  }
+
+  static <T> T await(Future<T> future) throws Exception {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof Exception cause) {
+        throw cause;
+      }
+      throw e;
+    }
+  }
+
+  JsonObject register(String json) throws Exception {
+    return await(client.register(json, OPERATOR));
+  }
+
+  @Override
+  public void close() throws Exception {
+    await(vertx.undeploy(deployment));
+    store.close();
+  }
+}
