@@ -1,5 +1,6 @@
 package io.meridian.it;
 
+import io.meridian.testing.Examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonArray;
@@ -23,13 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Verifies the registry as a user tries it, on the real jar: the issue's "done when" walk-through. */
 class RegistryIT {
 
-  static final String ORDERS = """
-      {"id": "orders-7f9c", "tenant": "shop", "kind": "mesh", "labels": {"zone": "a"},
-       "endpoints": [{"plane": "data", "address": "10.1.0.5"}, {"plane": "mgmt", "address": "192.168.5.5"}],
-       "services": [{"name": "orders", "version": "v2", "port": 8080, "protocol": "http", "planes": ["data"]},
-                    {"name": "orders-admin", "version": "v2", "port": 9090, "protocol": "http", "planes": ["mgmt"]}],
-       "health": {"ttl": "2s", "deregisterAfter": "2m"}}
-      """;
+  static final String ORDERS = Examples.orders().replace("\"ttl\": \"15s\"", "\"ttl\": \"2s\"");
 
   @TempDir
   Path work;

@@ -179,7 +179,8 @@ public final class RegistryHttpApi implements ApiModule {
         .putHeader("X-Accel-Buffering", "no");
     EventFollower[] holder = new EventFollower[1];
     EventFollower follower = new EventFollower(vertx, client, event -> {
-      if (RegistryEvent.fromJson(event).concerns(tenant, service)) {
+      if ((tenant == null || tenant.equals(event.getString("tenant")))
+          && (service == null || event.getJsonArray("services").contains(service))) {
         write(response, "id: " + event.getLong("index") + "\nevent: " + event.getString("type") + "\ndata: " + event.encode() + "\n\n");
       }
     }, current -> {

@@ -1,5 +1,6 @@
 package io.meridian.registry;
 
+import io.meridian.testing.Examples;
 import static io.meridian.registry.RegistryTestNode.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -30,13 +31,7 @@ class RegistryBusTest {
       new RegistryOptions.Plane("data", List.of(Cidr.parse("10.0.0.0/8"))),
       new RegistryOptions.Plane("mgmt", List.of(Cidr.parse("192.168.0.0/16")))), 64 * 1024, 64, 10_000);
 
-  static final String ORDERS = """
-      {"id": "orders-7f9c", "tenant": "shop", "kind": "mesh", "labels": {"zone": "a"},
-       "endpoints": [{"plane": "data", "address": "10.1.0.5"}, {"plane": "mgmt", "address": "192.168.5.5"}],
-       "services": [{"name": "orders", "version": "v2", "port": 8080, "protocol": "http", "planes": ["data"]},
-                    {"name": "orders-admin", "version": "v2", "port": 9090, "protocol": "http", "planes": ["mgmt"]}],
-       "health": {"ttl": "15s", "deregisterAfter": "2m"}}
-      """;
+  static final String ORDERS = Examples.orders();
 
   @TempDir
   Path dir;

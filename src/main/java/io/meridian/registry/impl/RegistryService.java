@@ -196,9 +196,11 @@ final class RegistryService {
     trackStatus(instance.id(), status.state());
     ttlDeadlines.remove(instance.id());
     refreshTtl(instance);
-    if (checks != null) {
+    boolean healthChanged = previous == null || !previous.spec().health().equals(spec.health());
+    if (checks != null && healthChanged) {
+      // an unchanged policy keeps its schedule (checks read the instance's current addresses)
       if (spec.health().isActive()) {
-        checks.schedule(instance, previous == null || !previous.spec().health().equals(spec.health()));
+        checks.schedule(instance, true);
       } else {
         checks.cancel(instance.id());
       }

@@ -19,7 +19,7 @@ class InstanceParserTest {
   private final InstanceParser strict = new InstanceParser(TestPlanes.twoPlanes(true));
 
   private static JsonObject example() {
-    return new JsonObject(TestPlanes.resource("orders.json"));
+    return new JsonObject(io.meridian.testing.Examples.orders());
   }
 
   private ApiException reject(Consumer<JsonObject> change) {

@@ -2,9 +2,6 @@ package io.meridian.registry.impl;
 
 import io.meridian.common.config.RegistryOptions;
 import io.meridian.common.net.Cidr;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /** Registry options used by the registry tests: the two planes, or none. */
@@ -18,14 +15,6 @@ final class TestPlanes {
 
   static RegistryOptions noPlanes() {
     return new RegistryOptions(true, List.of(), 64 * 1024, 64, 10_000);
-  }
-
-  static String resource(String name) {
-    try (InputStream in = TestPlanes.class.getResourceAsStream("/registry/" + name)) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private TestPlanes() {
