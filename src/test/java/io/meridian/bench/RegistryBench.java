@@ -61,7 +61,13 @@ public final class RegistryBench {
             - name: mgmt
               cidrs: [172.16.0.0/12]
         """);
-    List<String> command = new ArrayList<>(List.of("taskset", "-c", "1", "java", "-Xmx1g", "-jar", jar.toString(),
+    List<String> command = new ArrayList<>(List.of("taskset", "-c", "1", "java", "-Xmx1g"));
+    if (System.getProperty("bench.jfr") != null) {
+      command.add("-XX:StartFlightRecording=settings=profile,delay=" + System.getProperty("bench.jfr") + ",duration=20s,filename="
+          + work.resolve("server.jfr"));
+      System.err.println("JFR: " + work.resolve("server.jfr"));
+    }
+    command.addAll(List.of("-jar", jar.toString(),
         "--conf", work.resolve("planes.yaml").toString(), "--roles", "registry"));
     ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile())
         .redirectOutput(work.resolve("server.log").toFile()).redirectErrorStream(true);
@@ -75,10 +81,15 @@ public final class RegistryBench {
     try {
       HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(admin)
           .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(concurrency));
-      waitReady(http);
+      try {
+        waitReady(http);
+      } catch (IllegalStateException e) {
+        System.err.println(Files.readString(work.resolve("server.log")));
+        throw e;
+      }
       long pid = server.pid();
-      System.out.printf("%n**Registry benchmark** — %d instances, %d in flight, heartbeats for %d s; %d cores, %s%n%n",
-          instances, concurrency, heartbeatSeconds, Runtime.getRuntime().availableProcessors(), java.time.LocalDate.now());
+      System.out.printf("%n**Registry benchmark** — %d instances, %d in flight, heartbeats for %d s; server pinned to core 1,"
+          + " load generator to core 0; %s%n%n", instances, concurrency, heartbeatSeconds, java.time.LocalDate.now());
 
       // 1. registrations
       double cpu0 = cpuSeconds(pid);
@@ -90,20 +101,24 @@ public final class RegistryBench {
       System.out.printf("| registrations | %,d in %.1f s = **%,.0f /s** | p50 %.2f ms, p99 %.2f ms | server CPU %.0f%% of a core |%n",
           instances, regSeconds, instances / regSeconds, pct(regLatency, 50), pct(regLatency, 99), 100 * regCpu / regSeconds);
 
-      // 4. (set up) a watcher: SSE stream + blocking query on the probe service
-      EventProbe probe = new EventProbe(vertx, http, token, admin);
-      probe.start();
-
-      // 2. heartbeats at N/30 per second, while the probe changes every 100 ms
+      // 2. heartbeats at N/30 per second: the server's CPU for them alone
       int rate = instances / 30;
       double cpu1 = cpuSeconds(pid);
       long t1 = System.nanoTime();
       PacedResult beats = paced(vertx, http, rate, heartbeatSeconds, i -> request(http, HttpMethod.PUT,
-          "/api/v1/instances/bench-" + (i % instances) + "/heartbeat", token, null), () -> probe.change());
+          "/api/v1/instances/bench-" + (i % instances) + "/heartbeat", token, null), null);
       double hbSeconds = (System.nanoTime() - t1) / 1e9;
       double hbCpu = cpuSeconds(pid) - cpu1;
       System.out.printf("| heartbeats | %,d at %,d /s target (%,.0f /s achieved), %d failed | p50 %.2f ms, p99 %.2f ms | server CPU **%.0f%%** of a core |%n",
           beats.done, rate, beats.done / hbSeconds, beats.failed, pct(beats.latency, 50), pct(beats.latency, 99), 100 * hbCpu / hbSeconds);
+
+      // 4. event delivery under the same heartbeat load: a change every 100 ms on a probe,
+      //    watched by an SSE stream and a blocking query
+      EventProbe probe = new EventProbe(vertx, http, token, admin);
+      probe.start();
+      paced(vertx, http, rate, 30, i -> request(http, HttpMethod.PUT,
+          "/api/v1/instances/bench-" + (i % instances) + "/heartbeat", token, null), probe::change);
+      Thread.sleep(500);
 
       // 3. the floor: the same request rate on /health
       double cpu2 = cpuSeconds(pid);
@@ -114,6 +129,7 @@ public final class RegistryBench {
       System.out.printf("| peer: GET /health at the same rate | %,d | p50 %.2f ms, p99 %.2f ms | server CPU %.0f%% of a core |%n",
           floor.done, pct(floor.latency, 50), pct(floor.latency, 99), 100 * floorCpu / floorSec);
 
+      probe.stop();
       long[] sse = probe.sseLatencies();
       long[] blocking = probe.blockingLatencies();
       System.out.printf("| change → SSE event | %d changes | p50 %.2f ms, p99 **%.2f ms**, max %.2f ms | |%n",
@@ -130,9 +146,9 @@ public final class RegistryBench {
       System.out.printf("| memory | heap after full GC **%.0f MB**, RSS %.0f MB (-Xmx1g) | | |%n", heap / 1048576, rss / 1024.0);
       System.out.printf("%nStore file: %.1f MB%n", Files.size(work.resolve("data").resolve("meridian.mv")) / 1048576.0);
     } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       server.destroy();
       server.waitFor(30, TimeUnit.SECONDS);
-      vertx.close();
     }
   }
 
@@ -256,6 +272,7 @@ public final class RegistryBench {
     private final List<Long> blocking = java.util.Collections.synchronizedList(new ArrayList<>());
     private int n;
     private volatile long index;
+    private volatile boolean stopped;
 
     EventProbe(Vertx vertx, HttpClient http, String token, int port) {
       this.vertx = vertx;
@@ -295,7 +312,14 @@ public final class RegistryBench {
       watch();
     }
 
+    void stop() {
+      stopped = true;
+    }
+
     private void watch() {
+      if (stopped) {
+        return;
+      }
       request(http, HttpMethod.GET, "/api/v1/instances?tenant=probe&index=" + index + "&wait=30s", token, null)
           .onComplete(ar -> {
             if (ar.succeeded() && ar.result().status == 200) {

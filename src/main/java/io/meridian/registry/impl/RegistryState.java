@@ -38,6 +38,9 @@ final class RegistryState {
   /** Adds or replaces; returns the previous instance. */
   Instance put(Instance instance) {
     Instance previous = byId.put(instance.id(), instance);
+    if (previous != null && previous.spec() == instance.spec()) {
+      return previous; // a status change: the (tenant, service) index stays as it is
+    }
     if (previous != null) {
       unindex(previous);
     }
@@ -64,6 +67,11 @@ final class RegistryState {
           ids.forEach(id -> candidates.add(byId.get(id)));
         }
       }
+    } else if (tenant != null) {
+      java.util.Set<String> ids = new java.util.HashSet<>();
+      byTenantService.getOrDefault(tenant, Map.of()).values().forEach(ids::addAll);
+      candidates = new ArrayList<>(ids.size());
+      ids.forEach(id -> candidates.add(byId.get(id)));
     } else {
       candidates = byId.values();
     }
