@@ -67,10 +67,6 @@ final class HealthChecks {
     }
   }
 
-  int running() {
-    return running.size();
-  }
-
   void close() {
     timers.values().forEach(vertx::cancelTimer);
     timers.clear();

@@ -1,6 +1,5 @@
 package io.meridian.registry.impl;
 
-import io.meridian.registry.Endpoint;
 import io.meridian.registry.Instance;
 import io.meridian.registry.ServiceBinding;
 import io.vertx.core.json.JsonArray;
@@ -173,16 +172,6 @@ final class RegistryState {
     if (services.isEmpty()) {
       byTenantService.remove(i.tenant());
     }
-  }
-
-  /** Addresses of an instance by plane (for checks). */
-  static String address(Instance i, String plane) {
-    for (Endpoint e : i.spec().endpoints()) {
-      if (e.plane().equals(plane)) {
-        return e.address();
-      }
-    }
-    return null;
   }
 
   private static final class Aggregate {
