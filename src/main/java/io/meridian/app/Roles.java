@@ -4,6 +4,8 @@ import io.meridian.common.config.RoleNames;
 import io.meridian.common.http.ApiModule;
 import io.meridian.registry.RegistryHttpApi;
 import io.meridian.registry.impl.RegistryVerticle;
+import io.meridian.rules.RulesHttpApi;
+import io.meridian.rules.impl.RulesVerticle;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -14,7 +16,7 @@ public final class Roles {
 
   private static final List<RoleDescriptor> ALL = List.of(
       new RoleDescriptor(RoleNames.REGISTRY, List.of("registry", "consul"), RegistryVerticle::new),
-      notBuilt(RoleNames.RULES, List.of(), "traffic rules (issue #4)"),
+      new RoleDescriptor(RoleNames.RULES, List.of("rules"), RulesVerticle::new),
       notBuilt(RoleNames.XDS, List.of("xds"), "xDS control plane (issue #5)"),
       notBuilt(RoleNames.GATEWAY, List.of("gateway"), "API gateway (issue #6)"),
       notBuilt(RoleNames.TELEMETRY, List.of("telemetry"), "telemetry and Zipkin intake (issue #8)"),
@@ -27,7 +29,7 @@ public final class Roles {
    * The REST modules every node's admin server mounts, whatever roles it runs: they reach
    * their role over the event bus, wherever it runs.
    */
-  private static final List<ApiModule> API_MODULES = List.of(new RegistryHttpApi());
+  private static final List<ApiModule> API_MODULES = List.of(new RegistryHttpApi(), new RulesHttpApi());
 
   /** Every descriptor, in deployment order. */
   public static List<RoleDescriptor> all() {

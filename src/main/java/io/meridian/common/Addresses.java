@@ -43,6 +43,19 @@ public final class Addresses {
    */
   public static final String REGISTRY_EVENTS = PREFIX + "registry.events";
 
+  /**
+   * Request/reply: the rules service; the {@link #HEADER_ACTION} header names the operation
+   * ({@code put}, {@code apply}, {@code get}, {@code list}, {@code delete}, {@code history},
+   * {@code rollback}, {@code export}, {@code events}); see {@code io.meridian.rules.RulesClient}.
+   */
+  public static final String RULES = PREFIX + "rules";
+
+  /**
+   * Publish: every rule change ({@code created}, {@code updated}, {@code deleted}) with its
+   * rules index, in index order, each index exactly one more than the previous.
+   */
+  public static final String RULES_EVENTS = PREFIX + "rules.events";
+
   /** Request/reply on every node: that node's status document (as {@code /api/v1/status}). */
   public static String nodeStatus(String nodeId) {
     return PREFIX + "node." + requireSegment(nodeId) + ".status";

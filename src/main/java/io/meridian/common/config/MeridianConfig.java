@@ -29,6 +29,7 @@ public record MeridianConfig(
     Duration shutdownTimeout,
     AdminOptions admin,
     RegistryOptions registry,
+    RulesOptions rules,
     ListenerOptions consul,
     ListenerOptions xds,
     ListenerOptions gateway,
@@ -77,6 +78,7 @@ public record MeridianConfig(
 
     AdminOptions admin = r.read("admin", AdminOptions::read);
     RegistryOptions registry = r.read("registry", RegistryOptions::read);
+    RulesOptions rules = r.read("rules", RulesOptions::read);
     ListenerOptions consul = r.read("consul", c -> ListenerOptions.read(c, DEFAULT_CONSUL_PORT));
     ListenerOptions xds = r.read("xds", c -> ListenerOptions.read(c, DEFAULT_XDS_PORT));
     ListenerOptions gateway = r.read("gateway", c -> ListenerOptions.read(c, DEFAULT_GATEWAY_PORT));
@@ -86,7 +88,7 @@ public record MeridianConfig(
     LogOptions log = r.read("log", LogOptions::read);
     r.requireKnownKeys();
 
-    MeridianConfig config = new MeridianConfig(roles, host, shutdownTimeout, admin, registry, consul, xds, gateway,
+    MeridianConfig config = new MeridianConfig(roles, host, shutdownTimeout, admin, registry, rules, consul, xds, gateway,
         telemetry, data, cluster, log);
     config.checkPortConflicts();
     return config;
@@ -145,7 +147,7 @@ public record MeridianConfig(
   public MeridianConfig resolved() {
     return new MeridianConfig(roles, host, shutdownTimeout,
         new AdminOptions(admin.listener().withDefaultHost(host), admin.token(), admin.publicEndpoints(), admin.maxBodySize()),
-        registry, consul.withDefaultHost(host), xds.withDefaultHost(host), gateway.withDefaultHost(host),
+        registry, rules, consul.withDefaultHost(host), xds.withDefaultHost(host), gateway.withDefaultHost(host),
         new TelemetryOptions(telemetry.zipkin().withDefaultHost(host)), data, cluster, log);
   }
 
@@ -187,6 +189,7 @@ public record MeridianConfig(
         .put("shutdownTimeout", Durations.format(shutdownTimeout))
         .put("admin", admin.toJson(redactSecrets))
         .put("registry", registry.toJson())
+        .put("rules", rules.toJson())
         .put("consul", consul.toJson())
         .put("xds", xds.toJson())
         .put("gateway", gateway.toJson())

@@ -15,6 +15,7 @@ public final class ApiException extends RuntimeException {
   private final ErrorCode code;
   private final int status;
   private final String field;
+  private final JsonObject details;
 
   public ApiException(ErrorCode code, String message) {
     this(code, code.status(), message, null);
@@ -25,10 +26,28 @@ public final class ApiException extends RuntimeException {
   }
 
   private ApiException(ErrorCode code, int status, String message, String field) {
+    this(code, status, message, field, null);
+  }
+
+  private ApiException(ErrorCode code, int status, String message, String field, JsonObject details) {
     super(message, null, false, false);
     this.code = code;
     this.status = status;
     this.field = field;
+    this.details = details;
+  }
+
+  /**
+   * The same error with extra members in its error object (e.g. {@code "errors"} and
+   * {@code "warnings"} lists of a validation); the base members keep their meaning.
+   */
+  public ApiException withDetails(JsonObject extra) {
+    return new ApiException(code, status, getMessage(), field, extra == null ? null : extra.copy());
+  }
+
+  /** Extra members of the error object, or {@code null}. */
+  public JsonObject details() {
+    return details;
   }
 
   /** 400 naming the field. */
@@ -72,10 +91,18 @@ public final class ApiException extends RuntimeException {
 
   /** The error document {@code {"error":{"code","message","field"}}}. */
   public JsonObject toJson() {
-    return new JsonObject().put("error", new JsonObject()
+    JsonObject error = new JsonObject()
         .put("code", code.code())
         .put("message", getMessage())
-        .put("field", field));
+        .put("field", field);
+    if (details != null) {
+      details.forEach(e -> {
+        if (!error.containsKey(e.getKey())) {
+          error.put(e.getKey(), e.getValue());
+        }
+      });
+    }
+    return new JsonObject().put("error", error);
   }
 
   /**
@@ -93,8 +120,15 @@ public final class ApiException extends RuntimeException {
     }
     Object message = error.getValue("message");
     Object field = error.getValue("field");
+    JsonObject details = null;
+    for (String key : error.fieldNames()) {
+      if (!key.equals("code") && !key.equals("message") && !key.equals("field")) {
+        details = details == null ? new JsonObject() : details;
+        details.put(key, error.getValue(key));
+      }
+    }
     return new ApiException(code, status, message instanceof String m ? m : code.code(),
-        field instanceof String f ? f : null);
+        field instanceof String f ? f : null, details);
   }
 
   @Override

@@ -79,13 +79,7 @@ public final class Yaml {
     if (text.codePointCount(0, text.length()) > limits.maxCodePoints()) {
       throw new YamlException("document exceeds " + limits.maxCodePoints() + " characters", 0, 0);
     }
-    LoaderOptions options = new LoaderOptions();
-    options.setAllowDuplicateKeys(false);
-    options.setMaxAliasesForCollections(limits.maxAliases());
-    options.setNestingDepthLimit(limits.maxDepth());
-    options.setCodePointLimit(limits.maxCodePoints());
-    options.setAllowRecursiveKeys(false);
-    options.setProcessComments(false);
+    LoaderOptions options = loaderOptions(limits);
     org.yaml.snakeyaml.Yaml yaml = new org.yaml.snakeyaml.Yaml(new SafeConstructor(options),
         new Representer(new DumperOptions()), new DumperOptions(), options, new NoTimestampResolver());
     List<Object> docs = new ArrayList<>();
@@ -106,6 +100,108 @@ public final class Yaml {
       throw new YamlException("document is nested too deeply", 0, 0);
     }
     return docs;
+  }
+
+  /**
+   * One document of a stream, with the line (1-based) where each path starts, e.g.
+   * {@code spec.http[0].route[1].weight → 14}, so errors can point at their line.
+   */
+  public record Document(Object value, Map<String, Integer> lines, int startLine) {
+    /** The line of {@code path} or of its nearest ancestor that has one; the document's first line otherwise. */
+    public int lineOf(String path) {
+      String p = path == null ? "" : path;
+      while (!p.isEmpty()) {
+        Integer line = lines.get(p);
+        if (line != null) {
+          return line;
+        }
+        int cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
+        p = cut < 0 ? "" : p.substring(0, cut);
+      }
+      return startLine;
+    }
+  }
+
+  /** Parses every non-empty document of a stream, keeping the line of every path. */
+  public static List<Document> parseDocuments(String text, Limits limits) {
+    if (text.codePointCount(0, text.length()) > limits.maxCodePoints()) {
+      throw new YamlException("document exceeds " + limits.maxCodePoints() + " characters", 0, 0);
+    }
+    LoaderOptions options = loaderOptions(limits);
+    NodeConstructor constructor = new NodeConstructor(options);
+    org.yaml.snakeyaml.Yaml yaml = new org.yaml.snakeyaml.Yaml(constructor, new Representer(new DumperOptions()),
+        new DumperOptions(), options, new NoTimestampResolver());
+    List<Document> docs = new ArrayList<>();
+    try {
+      for (org.yaml.snakeyaml.nodes.Node node : yaml.composeAll(new java.io.StringReader(text))) {
+        if (node == null) {
+          continue;
+        }
+        Object raw = new NodeConstructor(options).construct(node);
+        if (raw == null) {
+          continue;
+        }
+        Map<String, Integer> lines = new java.util.HashMap<>();
+        collectLines(node, "", lines, 0, limits.maxDepth());
+        docs.add(new Document(toJsonValue(raw, "", 0, limits.maxDepth()), lines, node.getStartMark().getLine() + 1));
+      }
+    } catch (MarkedYAMLException e) {
+      int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
+      int column = e.getProblemMark() == null ? 0 : e.getProblemMark().getColumn() + 1;
+      String problem = e.getProblem() == null ? e.getMessage() : e.getProblem();
+      throw new YamlException(problem + (line > 0 ? " (line " + line + ", column " + column + ")" : ""), line, column);
+    } catch (YAMLException e) {
+      throw new YamlException(firstLine(e.getMessage()), 0, 0);
+    } catch (StackOverflowError e) {
+      throw new YamlException("document is nested too deeply", 0, 0);
+    }
+    return docs;
+  }
+
+  private static void collectLines(org.yaml.snakeyaml.nodes.Node node, String path, Map<String, Integer> lines,
+      int depth, int maxDepth) {
+    if (depth > maxDepth) {
+      return;
+    }
+    if (!path.isEmpty()) {
+      lines.putIfAbsent(path, node.getStartMark().getLine() + 1);
+    }
+    if (node instanceof org.yaml.snakeyaml.nodes.MappingNode mapping) {
+      for (org.yaml.snakeyaml.nodes.NodeTuple tuple : mapping.getValue()) {
+        if (tuple.getKeyNode() instanceof org.yaml.snakeyaml.nodes.ScalarNode key) {
+          String child = path.isEmpty() ? key.getValue() : path + "." + key.getValue();
+          lines.putIfAbsent(child, key.getStartMark().getLine() + 1);
+          collectLines(tuple.getValueNode(), child, lines, depth + 1, maxDepth);
+        }
+      }
+    } else if (node instanceof org.yaml.snakeyaml.nodes.SequenceNode sequence) {
+      List<org.yaml.snakeyaml.nodes.Node> items = sequence.getValue();
+      for (int i = 0; i < items.size(); i++) {
+        collectLines(items.get(i), path + "[" + i + "]", lines, depth + 1, maxDepth);
+      }
+    }
+  }
+
+  private static LoaderOptions loaderOptions(Limits limits) {
+    LoaderOptions options = new LoaderOptions();
+    options.setAllowDuplicateKeys(false);
+    options.setMaxAliasesForCollections(limits.maxAliases());
+    options.setNestingDepthLimit(limits.maxDepth());
+    options.setCodePointLimit(limits.maxCodePoints());
+    options.setAllowRecursiveKeys(false);
+    options.setProcessComments(false);
+    return options;
+  }
+
+  /** The safe constructor, building plain data from an already composed node. */
+  private static final class NodeConstructor extends SafeConstructor {
+    NodeConstructor(LoaderOptions options) {
+      super(options);
+    }
+
+    Object construct(org.yaml.snakeyaml.nodes.Node node) {
+      return constructObject(node);
+    }
   }
 
   /** Renders a JSON value as block-style YAML. */

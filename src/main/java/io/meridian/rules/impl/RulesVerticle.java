@@ -1,0 +1,116 @@
+package io.meridian.rules.impl;
+
+import io.meridian.common.Addresses;
+import io.meridian.common.auth.Principal;
+import io.meridian.common.config.RulesOptions;
+import io.meridian.common.error.ApiException;
+import io.meridian.common.error.BusErrors;
+import io.meridian.common.verticle.RoleContext;
+import io.meridian.common.verticle.RoleVerticle;
+import io.meridian.registry.RegistryView;
+import io.meridian.registry.Scope;
+import io.meridian.rules.RuleKind;
+import io.meridian.rules.RulesClient;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The rules role: owns traffic rules, serves {@link Addresses#RULES} and publishes changes on
+ * {@link Addresses#RULES_EVENTS}. It follows the registry (wherever it runs) to check the
+ * services rules refer to. Config section: {@code rules} ({@link RulesOptions}).
+ */
+public final class RulesVerticle extends RoleVerticle {
+
+  private final RegistryFacts facts = new RegistryFacts();
+  private RulesService service;
+  private MessageConsumer<JsonObject> consumer;
+  private RegistryView view;
+  private long retryTimer = -1;
+  private boolean stopping;
+
+  public RulesVerticle(RoleContext context) {
+    super("rules", context);
+  }
+
+  @Override
+  protected Future<?> startRole() {
+    RulesOptions options = RulesOptions.fromJson(config().getJsonObject("rules", new JsonObject()));
+    service = new RulesService(vertx, roleContext.store(), options, () -> facts);
+    return service.load().onSuccess(v -> {
+      consumer = vertx.eventBus().consumer(Addresses.RULES, this::handle);
+      followRegistry();
+      log.info("rules ready: {} rules, index {}", service.size(), service.index());
+    });
+  }
+
+  /** The registry may start later or elsewhere: keep trying; until then references are not checked. */
+  private void followRegistry() {
+    if (stopping) {
+      return;
+    }
+    RegistryView.follow(vertx, Scope.ALL).onSuccess(v -> {
+      view = v;
+      facts.view(v);
+      log.info("following the registry for reference checks ({} instances)", v.instances().size());
+    }).onFailure(e -> retryTimer = vertx.setTimer(2000, t -> followRegistry()));
+  }
+
+  @Override
+  protected Future<?> stopRole() {
+    stopping = true;
+    vertx.cancelTimer(retryTimer);
+    Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    Future<Void> closed = view == null ? Future.succeededFuture() : view.close();
+    return Future.all(unregistered, closed);
+  }
+
+  private void handle(Message<JsonObject> message) {
+    String action = message.headers().get(Addresses.HEADER_ACTION);
+    JsonObject body = message.body() == null ? new JsonObject() : message.body();
+    String header = message.headers().get(Addresses.HEADER_PRINCIPAL);
+    Principal principal = header == null ? null : Principal.fromJson(new JsonObject(header));
+    String by = principal == null ? "unknown" : principal.name();
+    Future<JsonObject> result;
+    try {
+      result = dispatch(action, body, by);
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    result.onComplete(ar -> {
+      if (ar.succeeded()) {
+        message.reply(ar.result());
+      } else {
+        BusErrors.fail(message, ar.cause());
+      }
+    });
+  }
+
+  private Future<JsonObject> dispatch(String action, JsonObject body, String by) {
+    RuleKind kind = body.getString("kind") == null ? null : RuleKind.fromName(body.getString("kind"));
+    String namespace = body.getString("namespace");
+    String name = body.getString("name");
+    return switch (action == null ? "" : action) {
+      case RulesClient.PUT -> service.put(body.getJsonObject("document"), require(kind), namespace, name, by);
+      case RulesClient.APPLY -> service.apply(body.getJsonArray("documents", new JsonArray()),
+          namespace == null ? "default" : namespace, body.getBoolean("dryRun", false), by);
+      case RulesClient.GET -> Future.succeededFuture(service.get(require(kind), namespace, name));
+      case RulesClient.LIST -> Future.succeededFuture(service.list(kind, namespace));
+      case RulesClient.DELETE -> service.delete(require(kind), namespace, name, body.getString("resourceVersion"), by);
+      case RulesClient.HISTORY -> Future.succeededFuture(service.history(require(kind), namespace, name));
+      case RulesClient.ROLLBACK -> service.rollback(require(kind), namespace, name, body.getLong("revision", 0L), by);
+      case RulesClient.EXPORT -> Future.succeededFuture(service.export(namespace));
+      case RulesClient.EVENTS -> Future.succeededFuture(service.events(body.getLong("since", -1L)));
+      default -> Future.failedFuture(ApiException.badRequest(Addresses.HEADER_ACTION, "unknown rules action '" + action + "'"));
+    };
+  }
+
+  private static RuleKind require(RuleKind kind) {
+    if (kind == null) {
+      throw ApiException.badRequest("kind", "unknown kind (kinds: " + RuleKind.names() + ")");
+    }
+    return kind;
+  }
+}
