@@ -99,6 +99,8 @@ class NodeTest {
       if (role.getString("name").equals("registry")) {
         assertThat(role.getBoolean("implemented")).isTrue();
         assertThat(role.getJsonObject("ports").getInteger("consul")).isPositive();
+      } else if (role.getString("name").equals("rules")) {
+        assertThat(role.getBoolean("implemented")).isTrue();
       } else {
         assertThat(role.getBoolean("implemented")).isFalse();
         assertThat(role.getString("detail")).contains("not built yet");
