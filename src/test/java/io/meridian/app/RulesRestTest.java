@@ -162,24 +162,31 @@ class RulesRestTest {
           .append(", *").append(prev).append(", *").append(prev).append(", *").append(prev).append("]\n");
       prev = c;
     }
-    Map<String, String> cases = new java.util.LinkedHashMap<>();
-    cases.put("wrong types", "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: x}\nspec: {host: [reviews]}\n");
-    cases.put("deep nesting", "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: x}\nspec: "
-        + "[".repeat(100) + "]".repeat(100) + "\n");
-    cases.put("huge document", "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: x, annotations: {a: '"
-        + "x".repeat(20_000) + "'}}\nspec: {host: reviews}\n");
-    cases.put("duplicate keys", "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: x}\n"
-        + "spec: {host: reviews, host: ratings}\n");
-    cases.put("unknown kind", "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: x}\nspec: {}\n");
-    cases.put("alias bomb", bomb.toString());
-    cases.put("not a mapping", "- a\n- b\n");
-    cases.put("broken yaml", "apiVersion: [\n");
-    cases.put("binary tag", "apiVersion: !!binary aGVsbG8=\nkind: DestinationRule\nmetadata: {name: x}\nspec: {host: reviews}\n");
-    cases.put("java tag", "!!javax.script.ScriptEngineManager [!!java.net.URLClassLoader [[!!java.net.URL [\"http://x\"]]]]\n");
-    for (Map.Entry<String, String> c : cases.entrySet()) {
-      HttpResponse<String> response = send("POST", "/api/v1/rules/apply", ADMIN, "application/yaml", c.getValue());
+    // case → (body, a word the error must contain: each case fails for its own reason)
+    Map<String, String[]> cases = new java.util.LinkedHashMap<>();
+    cases.put("wrong types", new String[] {"apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: x}\n"
+        + "spec: {host: [reviews]}\n", "expected a string"});
+    cases.put("deep nesting", new String[] {"apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: x}\nspec: "
+        + "[".repeat(100) + "]".repeat(100) + "\n", "nest"});
+    cases.put("huge document", new String[] {"apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: x, "
+        + "annotations: {a: '" + "x".repeat(20_000) + "'}}\nspec: {host: reviews}\n", "maxDocumentSize"});
+    cases.put("duplicate keys", new String[] {"apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: x}\n"
+        + "spec: {host: reviews, host: ratings}\n", "duplicate key"});
+    cases.put("unknown kind", new String[] {"apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: x}\nspec: {}\n",
+        "unknown kind"});
+    cases.put("alias bomb", new String[] {bomb.toString(), "aliases"});
+    cases.put("not a mapping", new String[] {"- a\n- b\n", "expected a rule document"});
+    cases.put("broken yaml", new String[] {"apiVersion: [\n", "invalid YAML"});
+    cases.put("binary tag", new String[] {"apiVersion: !!binary aGVsbG8=\nkind: DestinationRule\nmetadata: {name: x}\n"
+        + "spec: {host: reviews}\n", "binary"});
+    cases.put("java tag", new String[] {"!!javax.script.ScriptEngineManager [!!java.net.URLClassLoader [[!!java.net.URL "
+        + "[\"http://x\"]]]]\n", "invalid YAML"});
+    for (Map.Entry<String, String[]> c : cases.entrySet()) {
+      HttpResponse<String> response = send("POST", "/api/v1/rules/apply", ADMIN, "application/yaml", c.getValue()[0]);
       assertThat(response.statusCode()).as(c.getKey() + ": " + response.body()).isEqualTo(400);
-      assertThat(new JsonObject(response.body()).getJsonObject("error").getString("code")).isEqualTo("bad_request");
+      JsonObject error = new JsonObject(response.body()).getJsonObject("error");
+      assertThat(error.getString("code")).isEqualTo("bad_request");
+      assertThat(response.body()).as(c.getKey()).containsIgnoringCase(c.getValue()[1]);
     }
     assertThat(send("POST", "/api/v1/rules/apply", ADMIN, "text/plain", "hello").statusCode()).isEqualTo(415);
     assertThat(send("POST", "/api/v1/rules/apply", ADMIN, "application/json", "{\"kind\":").statusCode()).isEqualTo(400);

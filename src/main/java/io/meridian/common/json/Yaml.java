@@ -76,30 +76,9 @@ public final class Yaml {
 
   /** Parses every document of a multi-document stream ({@code ---} separated); empty documents are skipped. */
   public static List<Object> parseAll(String text, Limits limits) {
-    if (text.codePointCount(0, text.length()) > limits.maxCodePoints()) {
-      throw new YamlException("document exceeds " + limits.maxCodePoints() + " characters", 0, 0);
-    }
-    LoaderOptions options = loaderOptions(limits);
-    org.yaml.snakeyaml.Yaml yaml = new org.yaml.snakeyaml.Yaml(new SafeConstructor(options),
-        new Representer(new DumperOptions()), new DumperOptions(), options, new NoTimestampResolver());
-    List<Object> docs = new ArrayList<>();
-    try {
-      for (Object doc : yaml.loadAll(text)) {
-        if (doc != null) {
-          docs.add(toJsonValue(doc, "", 0, limits.maxDepth()));
-        }
-      }
-    } catch (MarkedYAMLException e) {
-      int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
-      int column = e.getProblemMark() == null ? 0 : e.getProblemMark().getColumn() + 1;
-      String problem = e.getProblem() == null ? e.getMessage() : e.getProblem();
-      throw new YamlException(problem + (line > 0 ? " (line " + line + ", column " + column + ")" : ""), line, column);
-    } catch (YAMLException e) {
-      throw new YamlException(firstLine(e.getMessage()), 0, 0);
-    } catch (StackOverflowError e) {
-      throw new YamlException("document is nested too deeply", 0, 0);
-    }
-    return docs;
+    List<Object> values = new ArrayList<>();
+    parseDocuments(text, limits).forEach(d -> values.add(d.value()));
+    return values;
   }
 
   /**
@@ -137,12 +116,12 @@ public final class Yaml {
         if (node == null) {
           continue;
         }
+        Map<String, Integer> lines = new java.util.HashMap<>();
+        collectLines(node, "", lines, 0, limits.maxDepth());
         Object raw = new NodeConstructor(options).construct(node);
         if (raw == null) {
           continue;
         }
-        Map<String, Integer> lines = new java.util.HashMap<>();
-        collectLines(node, "", lines, 0, limits.maxDepth());
         docs.add(new Document(toJsonValue(raw, "", 0, limits.maxDepth()), lines, node.getStartMark().getLine() + 1));
       }
     } catch (MarkedYAMLException e) {
@@ -167,8 +146,16 @@ public final class Yaml {
       lines.putIfAbsent(path, node.getStartMark().getLine() + 1);
     }
     if (node instanceof org.yaml.snakeyaml.nodes.MappingNode mapping) {
+      java.util.Set<String> seen = new java.util.HashSet<>();
       for (org.yaml.snakeyaml.nodes.NodeTuple tuple : mapping.getValue()) {
         if (tuple.getKeyNode() instanceof org.yaml.snakeyaml.nodes.ScalarNode key) {
+          if (!key.getTag().equals(org.yaml.snakeyaml.nodes.Tag.MERGE) && !seen.add(key.getValue())) {
+            // SnakeYAML checks duplicates only when it loads; nodes constructed one by one need this
+            int line = key.getStartMark().getLine() + 1;
+            int column = key.getStartMark().getColumn() + 1;
+            throw new YamlException("found duplicate key " + key.getValue() + " (line " + line + ", column " + column + ")",
+                line, column);
+          }
           String child = path.isEmpty() ? key.getValue() : path + "." + key.getValue();
           lines.putIfAbsent(child, key.getStartMark().getLine() + 1);
           collectLines(tuple.getValueNode(), child, lines, depth + 1, maxDepth);

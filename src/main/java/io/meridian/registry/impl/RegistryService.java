@@ -6,6 +6,7 @@ import io.meridian.common.config.RegistryOptions;
 import io.meridian.common.error.ApiException;
 import io.meridian.common.error.ErrorCode;
 import io.meridian.common.json.StrictJson;
+import io.meridian.common.store.DurableIndex;
 import io.meridian.common.store.Store;
 import io.meridian.common.store.WriteBatch;
 import io.meridian.registry.HealthPolicy;
@@ -58,7 +59,6 @@ final class RegistryService {
   static final String MAP = "registry.instances";
   static final String META = "registry.meta";
   static final String CEILING_KEY = "index.ceiling";
-  static final long CEILING_STEP = 10_000;
   static final int EVENTS_PER_REPLY = 1000;
   static final Duration MAX_WAIT = Duration.ofMinutes(10);
 
@@ -85,9 +85,9 @@ final class RegistryService {
   private final MultiGauge instancesGauge;
   private HealthChecks checks;
   private long waiterSeq;
+  private DurableIndex durableIndex;
   private long index;
   private long published;
-  private long ceiling;
   private boolean storeFailed;
 
   RegistryService(Vertx vertx, Store store, RegistryOptions options, MeterRegistry meters) {
@@ -123,14 +123,12 @@ final class RegistryService {
       }
       maxIndex = Math.max(maxIndex, stored.modifyIndex());
     }
-    String storedCeiling = store.get(META, CEILING_KEY);
-    long start = Math.max(maxIndex, storedCeiling == null ? 0 : Long.parseLong(storedCeiling));
-    index = start;
-    published = start;
-    ceiling = start + CEILING_STEP;
+    durableIndex = new DurableIndex(store, META, CEILING_KEY, maxIndex);
+    index = durableIndex.current();
+    published = index;
     refreshInstanceGauge();
-    LOG.info("loaded {} instances; registry index {}", state.size(), start);
-    return store.put(META, CEILING_KEY, Long.toString(ceiling));
+    LOG.info("loaded {} instances; registry index {}", state.size(), index);
+    return store.write(durableIndex.reserve());
   }
 
   /** Starts the active checks of every loaded instance (after {@link #healthChecks}). */
@@ -339,11 +337,7 @@ final class RegistryService {
 
   /** Takes the next index; adds a ceiling bump to {@code batch} when the index reaches the persisted ceiling. */
   private long nextIndex(WriteBatch batch) {
-    index++;
-    if (index >= ceiling) {
-      ceiling = index + CEILING_STEP;
-      batch.put(META, CEILING_KEY, Long.toString(ceiling));
-    }
+    index = durableIndex.next(batch);
     return index;
   }
 

@@ -1,18 +1,16 @@
 package io.meridian.registry.impl;
 
 import io.meridian.common.Addresses;
-import io.meridian.common.auth.Principal;
 import io.meridian.common.config.ListenerOptions;
 import io.meridian.common.config.RegistryOptions;
 import io.meridian.common.error.ApiException;
-import io.meridian.common.error.BusErrors;
+import io.meridian.common.verticle.BusService;
 import io.meridian.common.verticle.Listeners;
 import io.meridian.common.verticle.RoleContext;
 import io.meridian.common.verticle.RoleVerticle;
 import io.meridian.registry.RegistryClient;
 import io.meridian.registry.Scope;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -54,7 +52,7 @@ public final class RegistryVerticle extends RoleVerticle {
       checks = new HealthChecks(vertx, service, options.maxConcurrentChecks());
       service.healthChecks(checks);
       service.startChecks();
-      consumer = vertx.eventBus().consumer(Addresses.REGISTRY, this::handle);
+      consumer = vertx.eventBus().consumer(Addresses.REGISTRY, BusService.handler(this::dispatch));
       sweepTimer = vertx.setPeriodic(SWEEP_MILLIS, t -> service.sweep());
       gaugeTimer = vertx.setPeriodic(5000, t -> service.refreshInstanceGauge());
       ConsulApi consulApi = new ConsulApi(vertx, service, roleContext.tokens(), roleContext.nodeId(),
@@ -84,29 +82,10 @@ public final class RegistryVerticle extends RoleVerticle {
     return Future.all(unregistered, closed);
   }
 
-  private void handle(Message<JsonObject> message) {
-    String action = message.headers().get(Addresses.HEADER_ACTION);
-    JsonObject body = message.body() == null ? new JsonObject() : message.body();
-    Future<JsonObject> result;
-    try {
-      result = dispatch(action, body, principal(message));
-    } catch (RuntimeException e) {
-      result = Future.failedFuture(e);
-    }
-    result.onComplete(ar -> {
-      if (ar.succeeded()) {
-        message.reply(ar.result());
-      } else {
-        BusErrors.fail(message, ar.cause());
-      }
-    });
-  }
-
-  private Future<JsonObject> dispatch(String action, JsonObject body, Principal principal) {
-    String by = principal == null ? "unknown" : principal.name();
+  private Future<JsonObject> dispatch(String action, JsonObject body, String by) {
     long since = body.getLong("index", 0L);
     Duration wait = Duration.ofMillis(body.getLong("waitMs", 0L));
-    return switch (action == null ? "" : action) {
+    return switch (action) {
       case RegistryClient.REGISTER -> service.register(body.getString("body"), by);
       case RegistryClient.DEREGISTER -> service.deregister(body.getString("id"), "deregistered by " + by);
       case RegistryClient.HEARTBEAT -> service.heartbeat(body.getString("id"), body.getString("status"), body.getString("output"));
@@ -121,10 +100,5 @@ public final class RegistryVerticle extends RoleVerticle {
       case RegistryClient.EVENTS -> Future.succeededFuture(service.events(body.getLong("since", -1L)));
       default -> Future.failedFuture(ApiException.badRequest(Addresses.HEADER_ACTION, "unknown registry action '" + action + "'"));
     };
-  }
-
-  private static Principal principal(Message<?> message) {
-    String header = message.headers().get(Addresses.HEADER_PRINCIPAL);
-    return header == null ? null : Principal.fromJson(new JsonObject(header));
   }
 }

@@ -4,6 +4,7 @@ import io.meridian.common.Addresses;
 import io.meridian.common.config.RulesOptions;
 import io.meridian.common.error.ApiException;
 import io.meridian.common.error.ErrorCode;
+import io.meridian.common.store.DurableIndex;
 import io.meridian.common.store.Store;
 import io.meridian.common.store.WriteBatch;
 import io.meridian.rules.Rule;
@@ -40,7 +41,6 @@ final class RulesService {
   static final String HISTORY = "rules.history";
   static final String META = "rules.meta";
   static final String CEILING_KEY = "index.ceiling";
-  static final long CEILING_STEP = 10_000;
 
   private static final Logger LOG = LoggerFactory.getLogger("io.meridian.rules.service");
   private static final Comparator<Rule> ORDER = Comparator.<Rule, Integer>comparing(r -> r.kind().ordinal())
@@ -57,8 +57,8 @@ final class RulesService {
   private final Map<String, Rule> rules = new TreeMap<>();
   private final Deque<JsonObject> recentEvents = new ArrayDeque<>();
   private Future<?> queue = Future.succeededFuture();
+  private DurableIndex durableIndex;
   private long index;
-  private long ceiling;
 
   RulesService(Vertx vertx, Store store, RulesOptions options, Supplier<RuleValidator.Facts> facts) {
     this.vertx = vertx;
@@ -74,11 +74,10 @@ final class RulesService {
       rules.put(rule.key(), rule);
       max = Math.max(max, rule.resourceVersion());
     }
-    String stored = store.get(META, CEILING_KEY);
-    index = Math.max(max, stored == null ? 0 : Long.parseLong(stored));
-    ceiling = index + CEILING_STEP;
+    durableIndex = new DurableIndex(store, META, CEILING_KEY, max);
+    index = durableIndex.current();
     LOG.info("loaded {} rules; rules index {}", rules.size(), index);
-    return store.put(META, CEILING_KEY, Long.toString(ceiling));
+    return store.write(durableIndex.reserve());
   }
 
   long index() {
@@ -362,11 +361,7 @@ final class RulesService {
   }
 
   private long nextIndex(WriteBatch batch) {
-    index++;
-    if (index >= ceiling) {
-      ceiling = index + CEILING_STEP;
-      batch.put(META, CEILING_KEY, Long.toString(ceiling));
-    }
+    index = durableIndex.next(batch);
     return index;
   }
 

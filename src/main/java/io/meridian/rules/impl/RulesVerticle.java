@@ -1,10 +1,9 @@
 package io.meridian.rules.impl;
 
 import io.meridian.common.Addresses;
-import io.meridian.common.auth.Principal;
 import io.meridian.common.config.RulesOptions;
 import io.meridian.common.error.ApiException;
-import io.meridian.common.error.BusErrors;
+import io.meridian.common.verticle.BusService;
 import io.meridian.common.verticle.RoleContext;
 import io.meridian.common.verticle.RoleVerticle;
 import io.meridian.registry.RegistryView;
@@ -12,7 +11,6 @@ import io.meridian.registry.Scope;
 import io.meridian.rules.RuleKind;
 import io.meridian.rules.RulesClient;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -40,7 +38,7 @@ public final class RulesVerticle extends RoleVerticle {
     RulesOptions options = RulesOptions.fromJson(config().getJsonObject("rules", new JsonObject()));
     service = new RulesService(vertx, roleContext.store(), options, () -> facts);
     return service.load().onSuccess(v -> {
-      consumer = vertx.eventBus().consumer(Addresses.RULES, this::handle);
+      consumer = vertx.eventBus().consumer(Addresses.RULES, BusService.handler(this::dispatch));
       followRegistry();
       log.info("rules ready: {} rules, index {}", service.size(), service.index());
     });
@@ -67,32 +65,11 @@ public final class RulesVerticle extends RoleVerticle {
     return Future.all(unregistered, closed);
   }
 
-  private void handle(Message<JsonObject> message) {
-    String action = message.headers().get(Addresses.HEADER_ACTION);
-    JsonObject body = message.body() == null ? new JsonObject() : message.body();
-    String header = message.headers().get(Addresses.HEADER_PRINCIPAL);
-    Principal principal = header == null ? null : Principal.fromJson(new JsonObject(header));
-    String by = principal == null ? "unknown" : principal.name();
-    Future<JsonObject> result;
-    try {
-      result = dispatch(action, body, by);
-    } catch (RuntimeException e) {
-      result = Future.failedFuture(e);
-    }
-    result.onComplete(ar -> {
-      if (ar.succeeded()) {
-        message.reply(ar.result());
-      } else {
-        BusErrors.fail(message, ar.cause());
-      }
-    });
-  }
-
   private Future<JsonObject> dispatch(String action, JsonObject body, String by) {
     RuleKind kind = body.getString("kind") == null ? null : RuleKind.fromName(body.getString("kind"));
     String namespace = body.getString("namespace");
     String name = body.getString("name");
-    return switch (action == null ? "" : action) {
+    return switch (action) {
       case RulesClient.PUT -> service.put(body.getJsonObject("document"), require(kind), namespace, name, by);
       case RulesClient.APPLY -> service.apply(body.getJsonArray("documents", new JsonArray()),
           namespace == null ? "default" : namespace, body.getBoolean("dryRun", false), by);
