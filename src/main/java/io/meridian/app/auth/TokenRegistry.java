@@ -114,17 +114,20 @@ public final class TokenRegistry implements TokenVerifier {
         .put("sha256", sha256(secret))
         .put("createdAt", createdAt)
         .put("createdBy", by.name());
+    // one chain, so the token verifies by the time the caller sees the result (a second listener
+    // on the store's future could run first, on another thread)
     return store.put(MAP, name, record.encode())
-        .onComplete(ar -> {
+        .transform(ar -> {
           synchronized (this) {
             pendingNames.remove(name);
           }
-          if (ar.succeeded()) {
-            reload();
+          if (ar.failed()) {
+            return Future.failedFuture(ar.cause());
           }
-        })
-        .map(v -> new JsonObject().put("name", name).put("role", role.id()).put("token", secret)
-            .put("createdAt", createdAt).put("createdBy", by.name()));
+          reload();
+          return Future.succeededFuture(new JsonObject().put("name", name).put("role", role.id()).put("token", secret)
+              .put("createdAt", createdAt).put("createdBy", by.name()));
+        });
   }
 
   /** Revokes a token by name; 404 when there is none, 400 for the built-in admin token. */
@@ -136,7 +139,10 @@ public final class TokenRegistry implements TokenVerifier {
     if (name == null || store.get(MAP, name) == null) {
       return Future.failedFuture(ApiException.notFound("no token named '" + name + "'"));
     }
-    return store.delete(MAP, name).onSuccess(v -> reload());
+    return store.delete(MAP, name).map(v -> {
+      reload();
+      return null;
+    });
   }
 
   /** Hex SHA-256 of a secret. */
