@@ -130,6 +130,8 @@ public final class Node implements NodeView {
       nodeId = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(0, 12);
     }
     vertx.eventBus().<JsonObject>consumer(Addresses.nodeStatus(nodeId), msg -> msg.reply(status()));
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.MEMBERS,
+        msg -> msg.reply(new JsonObject().put("members", new JsonArray(memberIds()))));
 
     admin = new AdminVerticle(config.admin(), config.listeners().get("admin"), this, tokens, meters,
         config.shutdownTimeout(), Roles.apiModules(), extraAdminRoutes);

@@ -56,6 +56,21 @@ public final class Addresses {
    */
   public static final String RULES_EVENTS = PREFIX + "rules.events";
 
+  /**
+   * Request/reply, local to each node: the ids of the cluster's members (just this node's
+   * when not clustered), {@code {"members": [...]}}. For services that gather an answer from
+   * every node (a node's xDS clients live in that node).
+   */
+  public static final String MEMBERS = PREFIX + "members";
+
+  /**
+   * Request/reply on each node running the xds role: that node's xDS streams (actions
+   * {@code clients}, {@code config_dump}). Absent on nodes without the role.
+   */
+  public static String xds(String nodeId) {
+    return PREFIX + "node." + requireSegment(nodeId) + ".xds";
+  }
+
   /** Request/reply on every node: that node's status document (as {@code /api/v1/status}). */
   public static String nodeStatus(String nodeId) {
     return PREFIX + "node." + requireSegment(nodeId) + ".status";

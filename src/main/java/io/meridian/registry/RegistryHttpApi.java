@@ -1,6 +1,8 @@
 package io.meridian.registry;
 
+import io.meridian.common.Addresses;
 import io.meridian.common.auth.Permission;
+import io.meridian.common.events.EventFollower;
 import io.meridian.common.units.Durations;
 import io.meridian.common.error.ApiException;
 import io.meridian.common.http.ApiModule;
@@ -178,7 +180,7 @@ public final class RegistryHttpApi implements ApiModule {
         .putHeader("Cache-Control", "no-cache")
         .putHeader("X-Accel-Buffering", "no");
     EventFollower[] holder = new EventFollower[1];
-    EventFollower follower = new EventFollower(vertx, client, event -> {
+    EventFollower follower = new EventFollower(vertx, Addresses.REGISTRY_EVENTS, client::events, event -> {
       if ((tenant == null || tenant.equals(event.getString("tenant")))
           && (service == null || event.getJsonArray("services").contains(service))) {
         write(response, "id: " + event.getLong("index") + "\nevent: " + event.getString("type") + "\ndata: " + event.encode() + "\n\n");

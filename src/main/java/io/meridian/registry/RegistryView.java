@@ -1,5 +1,7 @@
 package io.meridian.registry;
 
+import io.meridian.common.Addresses;
+import io.meridian.common.events.EventFollower;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -25,6 +27,7 @@ public final class RegistryView {
   private final Map<String, Instance> instances = new LinkedHashMap<>();
   private EventFollower follower;
   private Handler<RegistryEvent> changeHandler = e -> { };
+  private Handler<Long> reloadHandler = index -> { };
   private long index;
 
   private RegistryView(Vertx vertx, RegistryClient client, Scope scope) {
@@ -37,7 +40,7 @@ public final class RegistryView {
   public static Future<RegistryView> follow(Vertx vertx, Scope scope) {
     RegistryClient client = new RegistryClient(vertx);
     RegistryView view = new RegistryView(vertx, client, scope);
-    view.follower = new EventFollower(vertx, client, view::apply, current -> view.reload());
+    view.follower = new EventFollower(vertx, Addresses.REGISTRY_EVENTS, client::events, view::apply, current -> view.reload());
     return view.follower.ready()
         .compose(v -> client.view(scope, 0, null))
         .map(snapshot -> {
@@ -50,6 +53,15 @@ public final class RegistryView {
   /** Called for each change that affects this view (after the view has applied it). */
   public RegistryView onChange(Handler<RegistryEvent> handler) {
     this.changeHandler = handler;
+    return this;
+  }
+
+  /**
+   * Called with the new index after the view reloaded its snapshot (events were lost for
+   * good, e.g. the registry restarted): anything may have changed.
+   */
+  public RegistryView onReload(Handler<Long> handler) {
+    this.reloadHandler = handler;
     return this;
   }
 
@@ -84,7 +96,10 @@ public final class RegistryView {
 
   private void reload() {
     // the follower buffers events meanwhile; on failure try again shortly
-    client.view(scope, 0, null).onSuccess(this::load).onFailure(e -> vertx.setTimer(1000, t -> reload()));
+    client.view(scope, 0, null).onSuccess(snapshot -> {
+      load(snapshot);
+      reloadHandler.handle(index);
+    }).onFailure(e -> vertx.setTimer(1000, t -> reload()));
   }
 
   private void apply(JsonObject json) {

@@ -1,6 +1,5 @@
-package io.meridian.registry;
+package io.meridian.common.events;
 
-import io.meridian.common.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -8,23 +7,27 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
- * Follows the registry's event stream without gaps or duplicates, from a known index.
+ * Follows an indexed event stream (the registry's, the rules') without gaps or duplicates,
+ * from a known index.
  *
  * <p>Protocol (for any consumer, on any node):
  * <ol>
- *   <li>subscribe to {@link Addresses#REGISTRY_EVENTS} first ({@link #ready()}); events are
- *       buffered while the position is unknown;</li>
- *   <li>load a snapshot (a registry query) — its reply carries the index {@code N} it
- *       reflects — and call {@link #begin(long) begin(N)};</li>
+ *   <li>subscribe to the events address first ({@link #ready()}); events are buffered while
+ *       the position is unknown;</li>
+ *   <li>load a snapshot — its reply carries the index {@code N} it reflects — and call
+ *       {@link #begin(long) begin(N)};</li>
  *   <li>events {@code <= N} are dropped, events {@code N+1, N+2, …} are delivered in order;
  *       when an index is skipped (a message lost between nodes, or the subscription started
- *       late), the missing events are fetched with the {@code events} action;</li>
- *   <li>when the registry no longer keeps them, {@code onReset} is called with the current
+ *       late), the missing events are fetched from the owner ({@code since});</li>
+ *   <li>when the owner no longer keeps them, {@code onReset} is called with the current
  *       index: the consumer reloads its snapshot and calls {@code begin} again.</li>
  * </ol>
- * All callbacks run on the context that created the follower.
+ * Events are JSON objects with an {@code index}; {@code since(n)} answers
+ * {@code {"index", "events", "more"}} or {@code {"index", "reset": true}}. All callbacks run on
+ * the context that created the follower.
  */
 public final class EventFollower {
 
@@ -32,7 +35,7 @@ public final class EventFollower {
   static final int MAX_BUFFER = 100_000;
 
   private final Vertx vertx;
-  private final RegistryClient client;
+  private final Function<Long, Future<JsonObject>> since;
   private final Handler<JsonObject> onEvent;
   private final Handler<Long> onReset;
   private final MessageConsumer<JsonObject> consumer;
@@ -42,15 +45,18 @@ public final class EventFollower {
   private boolean closed;
 
   /**
-   * @param onEvent receives each event ({@link RegistryEvent#toJson()} form) in index order
-   * @param onReset receives the registry's current index when events were lost for good
+   * @param address the events address (e.g. {@code Addresses.REGISTRY_EVENTS})
+   * @param since   asks the owner for the events after an index
+   * @param onEvent receives each event in index order
+   * @param onReset receives the owner's current index when events were lost for good
    */
-  public EventFollower(Vertx vertx, RegistryClient client, Handler<JsonObject> onEvent, Handler<Long> onReset) {
+  public EventFollower(Vertx vertx, String address, Function<Long, Future<JsonObject>> since, Handler<JsonObject> onEvent,
+      Handler<Long> onReset) {
     this.vertx = vertx;
-    this.client = client;
+    this.since = since;
     this.onEvent = onEvent;
     this.onReset = onReset;
-    this.consumer = vertx.eventBus().consumer(Addresses.REGISTRY_EVENTS, message -> offer(message.body()));
+    this.consumer = vertx.eventBus().consumer(address, message -> offer(message.body()));
   }
 
   /** Completes when the subscription is in place (cluster-wide). */
@@ -115,7 +121,7 @@ public final class EventFollower {
     }
     catchingUp = true;
     long from = last;
-    client.events(from).onComplete(ar -> {
+    since.apply(from).onComplete(ar -> {
       catchingUp = false;
       if (closed) {
         return;

@@ -1,9 +1,10 @@
-package io.meridian.registry;
+package io.meridian.common.events;
 
-import static io.meridian.registry.RegistryTestNode.await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meridian.common.Addresses;
+import io.meridian.registry.RegistryClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -35,6 +36,10 @@ class EventFollowerTest {
         .put("services", new JsonArray()).put("instance", new JsonObject().put("id", "i" + index));
   }
 
+  static <T> T await(io.vertx.core.Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
   @BeforeEach
   void start() throws Exception {
     vertx = Vertx.vertx();
@@ -59,7 +64,9 @@ class EventFollowerTest {
   private EventFollower follower() throws Exception {
     EventFollower[] holder = new EventFollower[1];
     await(vertx.getOrCreateContext().executeBlocking(() -> null).compose(v -> {
-      holder[0] = new EventFollower(vertx, new RegistryClient(vertx), e -> delivered.add(e.getLong("index")), resets::add);
+      RegistryClient client = new RegistryClient(vertx);
+      holder[0] = new EventFollower(vertx, Addresses.REGISTRY_EVENTS, client::events, e -> delivered.add(e.getLong("index")),
+          resets::add);
       return holder[0].ready();
     }));
     return holder[0];
