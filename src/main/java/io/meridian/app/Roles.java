@@ -6,6 +6,8 @@ import io.meridian.registry.RegistryHttpApi;
 import io.meridian.registry.impl.RegistryVerticle;
 import io.meridian.rules.RulesHttpApi;
 import io.meridian.rules.impl.RulesVerticle;
+import io.meridian.xds.XdsHttpApi;
+import io.meridian.xds.impl.XdsVerticle;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -17,7 +19,7 @@ public final class Roles {
   private static final List<RoleDescriptor> ALL = List.of(
       new RoleDescriptor(RoleNames.REGISTRY, List.of("registry", "consul"), RegistryVerticle::new),
       new RoleDescriptor(RoleNames.RULES, List.of("rules"), RulesVerticle::new),
-      notBuilt(RoleNames.XDS, List.of("xds"), "xDS control plane (issue #5)"),
+      new RoleDescriptor(RoleNames.XDS, List.of("xds"), XdsVerticle::new),
       notBuilt(RoleNames.GATEWAY, List.of("gateway"), "API gateway (issue #6)"),
       notBuilt(RoleNames.TELEMETRY, List.of("telemetry"), "telemetry and Zipkin intake (issue #8)"),
       notBuilt(RoleNames.UI, List.of(), "web UI (issue #9)"));
@@ -29,7 +31,8 @@ public final class Roles {
    * The REST modules every node's admin server mounts, whatever roles it runs: they reach
    * their role over the event bus, wherever it runs.
    */
-  private static final List<ApiModule> API_MODULES = List.of(new RegistryHttpApi(), new RulesHttpApi());
+  private static final List<ApiModule> API_MODULES = List.of(new RegistryHttpApi(), new RulesHttpApi(),
+      new XdsHttpApi());
 
   /** Every descriptor, in deployment order. */
   public static List<RoleDescriptor> all() {

@@ -101,6 +101,9 @@ class NodeTest {
         assertThat(role.getJsonObject("ports").getInteger("consul")).isPositive();
       } else if (role.getString("name").equals("rules")) {
         assertThat(role.getBoolean("implemented")).isTrue();
+      } else if (role.getString("name").equals("xds")) {
+        assertThat(role.getBoolean("implemented")).isTrue();
+        assertThat(role.getJsonObject("ports").getInteger("xds")).isPositive();
       } else {
         assertThat(role.getBoolean("implemented")).isFalse();
         assertThat(role.getString("detail")).contains("not built yet");

@@ -31,7 +31,7 @@ public record MeridianConfig(
     RegistryOptions registry,
     RulesOptions rules,
     ListenerOptions consul,
-    ListenerOptions xds,
+    XdsOptions xds,
     ListenerOptions gateway,
     TelemetryOptions telemetry,
     DataOptions data,
@@ -80,7 +80,7 @@ public record MeridianConfig(
     RegistryOptions registry = r.read("registry", RegistryOptions::read);
     RulesOptions rules = r.read("rules", RulesOptions::read);
     ListenerOptions consul = r.read("consul", c -> ListenerOptions.read(c, DEFAULT_CONSUL_PORT));
-    ListenerOptions xds = r.read("xds", c -> ListenerOptions.read(c, DEFAULT_XDS_PORT));
+    XdsOptions xds = r.read("xds", XdsOptions::read);
     ListenerOptions gateway = r.read("gateway", c -> ListenerOptions.read(c, DEFAULT_GATEWAY_PORT));
     TelemetryOptions telemetry = r.read("telemetry", TelemetryOptions::read);
     DataOptions data = r.read("data", DataOptions::read);
@@ -129,7 +129,7 @@ public record MeridianConfig(
       result.put("consul", consul.withDefaultHost(host));
     }
     if (roles.contains(RoleNames.XDS)) {
-      result.put("xds", xds.withDefaultHost(host));
+      result.put("xds", xds.listener().withDefaultHost(host));
     }
     if (roles.contains(RoleNames.GATEWAY)) {
       result.put("gateway", gateway.withDefaultHost(host));
