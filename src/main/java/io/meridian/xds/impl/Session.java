@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -46,8 +47,11 @@ final class Session {
     Instant lastPush;
     long pushes;
     Map<String, Any> sent = Map.of();
-    /** Delta: versions the client has, by resource name. */
-    final Map<String, String> clientVersions = new HashMap<>();
+    /**
+     * Versions the client has, by resource name. After a push this is the snapshot's own
+     * (shared, never modified) map, so a stream costs little more than its subscription.
+     */
+    Map<String, String> clientVersions = Map.of();
     Map<String, String> withheld = Map.of();
 
     TypeState(String type) {
@@ -107,7 +111,7 @@ final class Session {
     TypeState state = types.computeIfAbsent(request.getTypeUrl(), TypeState::new);
     boolean first = !state.requested;
     if (first) {
-      state.clientVersions.putAll(request.getInitialResourceVersionsMap());
+      state.clientVersions = new HashMap<>(request.getInitialResourceVersionsMap());
       boolean explicit = request.getResourceNamesSubscribeCount() > 0;
       state.wildcard = TypeUrls.wildcardCapable(request.getTypeUrl())
           && (!explicit || request.getResourceNamesSubscribeList().contains("*"));
@@ -135,6 +139,7 @@ final class Session {
         state.wildcard = false;
         changed = true;
       } else if (state.names.remove(name)) {
+        state.clientVersions = new HashMap<>(state.clientVersions);
         state.clientVersions.remove(name);
         changed = true;
       }
@@ -189,18 +194,35 @@ final class Session {
     return p;
   }
 
-  private void pushSotw(TypeState state, Snapshot snapshot, boolean force, boolean onChange) {
+  /**
+   * State of the world: listeners and clusters always go complete (what a response omits, the
+   * client deletes); route configurations and load assignments are sent complete when the
+   * subscription changes and otherwise only those that changed (the protocol lets these types
+   * be updated one by one: an omitted one is kept).
+   */
+  private void pushSotw(TypeState state, Snapshot snapshot, boolean full, boolean onChange) {
     Snapshot.Prepared p = prepare(state, snapshot);
-    if (!force && p.version().equals(state.sentVersion)) {
+    if (!full && p.version().equals(state.sentVersion)) {
       return; // nothing changed for this client
+    }
+    List<Any> resources = new ArrayList<>(p.resources().size());
+    boolean complete = full || TypeUrls.wildcardCapable(state.type);
+    for (Map.Entry<String, Any> e : p.resources().entrySet()) {
+      if (complete || !p.versions().get(e.getKey()).equals(state.clientVersions.get(e.getKey()))) {
+        resources.add(e.getValue());
+      }
+    }
+    if (resources.isEmpty() && !complete) {
+      return; // only removals: a removed load assignment or route goes with its cluster or listener
     }
     String nonce = Long.toString(++nonces);
     DiscoveryResponse response = DiscoveryResponse.newBuilder()
         .setVersionInfo(p.version())
         .setTypeUrl(state.type)
         .setNonce(nonce)
-        .addAllResources(p.resources().values())
+        .addAllResources(resources)
         .build();
+    state.clientVersions = p.versions();
     state.sentVersion = p.version();
     state.sentNonce = nonce;
     state.sent = p.resources();
@@ -232,8 +254,7 @@ final class Session {
     response.addAllRemovedResources(new TreeSet<>(removed));
     String nonce = Long.toString(++nonces);
     response.setNonce(nonce);
-    removed.forEach(state.clientVersions::remove);
-    response.getResourcesList().forEach(r -> state.clientVersions.put(r.getName(), r.getVersion()));
+    state.clientVersions = p.versions(); // what the client has now: exactly the snapshot's resources
     state.sentVersion = p.version();
     state.sentNonce = nonce;
     state.sent = p.resources();

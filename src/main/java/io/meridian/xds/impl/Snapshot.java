@@ -13,6 +13,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -85,7 +86,8 @@ final class Snapshot {
       all.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
       all.update(hash);
     }
-    Prepared result = new Prepared(resources, versions, HexFormat.of().formatHex(all.digest(), 0, 8), withheld);
+    Prepared result = new Prepared(Collections.unmodifiableMap(resources), Collections.unmodifiableMap(versions),
+        HexFormat.of().formatHex(all.digest(), 0, 8), Collections.unmodifiableMap(withheld));
     prepared.put(key, result);
     return result;
   }

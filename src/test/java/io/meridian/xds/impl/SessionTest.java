@@ -227,6 +227,20 @@ class SessionTest {
   }
 
   @Test
+  void sotwLoadAssignmentsAndRoutesAreSentOnlyWhenTheyChange() {
+    Session s = openSotw();
+    List<String> both = List.of("outbound|9080||reviews.default.svc.cluster.local", "outbound|9080||ratings.default.svc.cluster.local");
+    send(s, request(PROXYLESS, TypeUrls.ENDPOINT, both, null));
+    assertThat(names(sotw.get(0))).containsExactlyInAnyOrderElementsOf(both);
+    send(s, request(null, TypeUrls.ENDPOINT, both, sotw.get(0)));
+    change(without(model.get(), "reviews-v3"));
+    assertThat(sotw).hasSize(2);
+    assertThat(names(sotw.get(1))).containsExactly("outbound|9080||reviews.default.svc.cluster.local");
+    // the dump still shows everything the client holds
+    assertThat(onLoop(s::lastSent).get("eds")).containsOnlyKeys(both);
+  }
+
+  @Test
   void aStaleNonceIsIgnored() {
     Session s = openSotw();
     send(s, request(PROXYLESS, TypeUrls.ENDPOINT, List.of("outbound|9080||reviews.default.svc.cluster.local"), null));
