@@ -312,6 +312,12 @@ class XdsIT {
         // the other tenants' and planes' services are not offered at all
         assertThat(c.call("greeter", 1).getString("error")).isNotNull();
       }
+      // the client's JVM is gone: so is its stream
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (clientStatus("client-" + plane[0]) != null && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertThat(clientStatus("client-" + plane[0])).as("stream of a client that exited").isNull();
     }
   }
 
@@ -369,6 +375,11 @@ class XdsIT {
       assertThat(status.getJsonObject("types").getJsonObject("cds").getString("ackedVersion"))
           .isEqualTo(status.getJsonObject("types").getJsonObject("cds").getString("sentVersion"));
       requests.onCompleted();
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (clientStatus("delta-1") != null && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertThat(clientStatus("delta-1")).as("a stream the client ended").isNull();
     } finally {
       channel.shutdownNow();
       channel.awaitTermination(5, TimeUnit.SECONDS);

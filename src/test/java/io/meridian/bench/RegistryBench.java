@@ -1,7 +1,6 @@
 package io.meridian.bench;
 
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -282,31 +281,12 @@ public final class RegistryBench {
     }
 
     void start() throws Exception {
-      HttpClient streams = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
-      Promise<Void> open = Promise.promise();
-      streams.request(new RequestOptions().setURI("/api/v1/events?tenant=probe").putHeader("Authorization", "Bearer " + token))
-          .compose(req -> req.send())
-          .onSuccess(resp -> {
-            StringBuilder pending = new StringBuilder();
-            resp.handler(chunk -> {
-              pending.append(chunk.toString());
-              int end;
-              while ((end = pending.indexOf("\n\n")) >= 0) {
-                String event = pending.substring(0, end);
-                pending.delete(0, end + 2);
-                int data = event.indexOf("data: ");
-                if (data >= 0) {
-                  JsonObject json = new JsonObject(event.substring(data + 6));
-                  Long at = sentAt.get(json.getJsonObject("instance").getJsonObject("labels").getString("n"));
-                  if (at != null) {
-                    sse.add(System.nanoTime() - at);
-                  }
-                }
-              }
-            });
-            open.complete();
-          }).onFailure(open::fail);
-      await(open.future());
+      await(sse(vertx, port, token, "/api/v1/events?tenant=probe", json -> {
+        Long at = sentAt.get(json.getJsonObject("instance").getJsonObject("labels").getString("n"));
+        if (at != null) {
+          sse.add(System.nanoTime() - at);
+        }
+      }));
       index = new JsonObject(await(request(http, HttpMethod.GET, "/api/v1/instances?tenant=probe", token, null)).body)
           .getLong("index");
       watch();
@@ -356,6 +336,29 @@ public final class RegistryBench {
   }
 
   // ---- helpers -----------------------------------------------------------------------------
+
+  /** Opens an SSE stream on {@code uri} and hands each event's {@code data} JSON to {@code onEvent}; completes when open. */
+  static Future<Void> sse(Vertx vertx, int port, String token, String uri, java.util.function.Consumer<JsonObject> onEvent) {
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    return client.request(new RequestOptions().setURI(uri).putHeader("Authorization", "Bearer " + token))
+        .compose(req -> req.send())
+        .map(resp -> {
+          StringBuilder pending = new StringBuilder();
+          resp.handler(chunk -> {
+            pending.append(chunk.toString());
+            int end;
+            while ((end = pending.indexOf("\n\n")) >= 0) {
+              String event = pending.substring(0, end);
+              pending.delete(0, end + 2);
+              int data = event.indexOf("data: ");
+              if (data >= 0) {
+                onEvent.accept(new JsonObject(event.substring(data + 6)));
+              }
+            }
+          });
+          return null;
+        });
+  }
 
   static double pct(long[] values, double p) {
     if (values.length == 0) {

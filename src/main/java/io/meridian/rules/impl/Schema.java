@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * A small structural schema language for rule documents: objects with known fields (and
@@ -163,7 +162,11 @@ final class Schema {
     return duration(Duration.ZERO, Duration.ofDays(3650));
   }
 
-  /** A regular expression (checked to compile). */
+  /**
+   * A regular expression in RE2 syntax — what Envoy and proxyless gRPC use, so a pattern Java
+   * would accept but they reject (lookaround, backreferences) is refused here rather than
+   * NACKed by every client.
+   */
   static Type regex() {
     return new Type() {
       @Override
@@ -173,9 +176,9 @@ final class Schema {
           return;
         }
         try {
-          Pattern.compile(s);
-        } catch (PatternSyntaxException e) {
-          f.error(path, "invalid regular expression: " + e.getDescription() + " near index " + e.getIndex());
+          com.google.re2j.Pattern.compile(s);
+        } catch (com.google.re2j.PatternSyntaxException e) {
+          f.error(path, "invalid regular expression (RE2 syntax, as Envoy and gRPC use): " + e.getDescription());
         }
       }
 

@@ -37,7 +37,8 @@ final class Session {
     final String type;
     boolean requested;
     boolean wildcard;
-    Set<String> names = new TreeSet<>();
+    /** The subscribed names: an immutable set shared by every stream with the same subscription. */
+    Set<String> names = Set.of();
     String sentVersion;
     String sentNonce;
     String ackedVersion;
@@ -67,6 +68,7 @@ final class Session {
   private final Consumer<DeltaDiscoveryResponse> incremental;
   private final Map<String, TypeState> types = new LinkedHashMap<>();
   private NodeInfo node;
+  private String scopeKey;
   private long nonces;
 
   Session(String id, XdsServer server, Consumer<DiscoveryResponse> sotw, Consumer<DeltaDiscoveryResponse> incremental) {
@@ -99,7 +101,9 @@ final class Session {
     boolean changed = first || wildcard != state.wildcard || !names.equals(state.names);
     state.requested = true;
     state.wildcard = wildcard;
-    state.names = names;
+    if (changed) {
+      state.names = server.intern(names);
+    }
     if (changed && server.snapshot() != null) {
       pushSotw(state, server.snapshot(), true, false); // a subscription change is always answered
     }
@@ -129,8 +133,14 @@ final class Session {
       }
     }
     boolean changed = first;
+    Set<String> names = new TreeSet<>(state.names);
     for (String name : request.getResourceNamesSubscribeList()) {
-      if (!name.equals("*") && state.names.add(name)) {
+      if (name.equals("*")) {
+        if (!state.wildcard && TypeUrls.wildcardCapable(state.type)) {
+          state.wildcard = true;
+          changed = true;
+        }
+      } else if (names.add(name)) {
         changed = true;
       }
     }
@@ -138,13 +148,16 @@ final class Session {
       if (name.equals("*")) {
         state.wildcard = false;
         changed = true;
-      } else if (state.names.remove(name)) {
+      } else if (names.remove(name)) {
         state.clientVersions = new HashMap<>(state.clientVersions);
         state.clientVersions.remove(name);
         changed = true;
       }
     }
     state.requested = true;
+    if (changed) {
+      state.names = server.intern(names);
+    }
     if (changed && server.snapshot() != null) {
       pushDelta(state, server.snapshot(), false);
     }
@@ -156,6 +169,7 @@ final class Session {
         throw new IllegalArgumentException("the first request of a stream must carry the node");
       }
       node = NodeInfo.of(requestNode);
+      scopeKey = node.scopeKey();
     }
   }
 
@@ -186,7 +200,7 @@ final class Session {
 
   private Snapshot.Prepared prepare(TypeState state, Snapshot snapshot) {
     Set<String> names = state.wildcard ? null : state.names;
-    Snapshot.Prepared p = snapshot.resources(node, state.type, names);
+    Snapshot.Prepared p = snapshot.resources(scopeKey, node, state.type, names);
     if (!p.withheld().equals(state.withheld)) {
       p.withheld().forEach((name, problem) -> server.rejected(this, state.type, name, problem));
     }

@@ -37,7 +37,7 @@ final class Snapshot {
   /** When the first change folded into this generation happened (for push latency). */
   final long changedAtNanos;
   private final Map<String, Translator> translators = new ConcurrentHashMap<>();
-  private final Map<String, Prepared> prepared = new ConcurrentHashMap<>();
+  private final Map<Key, Prepared> prepared = new ConcurrentHashMap<>();
 
   Snapshot(long generation, Translator.Model model, long changedAtNanos) {
     this.generation = generation;
@@ -55,7 +55,16 @@ final class Snapshot {
    * {@link Prepared#withheld()} with the reason).
    */
   Prepared resources(NodeInfo node, String type, Set<String> names) {
-    String key = node.scopeKey() + "#" + type + "#" + (names == null ? "*" : String.join(",", new TreeSet<>(names)));
+    return resources(node.scopeKey(), node, type, names);
+  }
+
+  /** Nodes of one scope asking for the same names share what they get (names compare by content). */
+  private record Key(String scopeKey, String type, Set<String> names) {
+  }
+
+  /** As {@link #resources(NodeInfo, String, Set)} with the node's {@link NodeInfo#scopeKey()} already computed. */
+  Prepared resources(String scopeKey, NodeInfo node, String type, Set<String> names) {
+    Key key = new Key(scopeKey, type, names);
     Prepared cached = prepared.get(key);
     if (cached != null) {
       return cached;

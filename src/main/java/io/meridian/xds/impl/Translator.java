@@ -124,9 +124,12 @@ final class Translator {
 
   private final NodeInfo node;
   private final Map<String, Service> services = new TreeMap<>();
-  private final List<Rule> virtualServices = new ArrayList<>();
-  private final List<Rule> destinationRules = new ArrayList<>();
   private Map<String, Message> clusters;
+  /** Services by FQDN ({@code name.tenant.svc.cluster.local}): one per (tenant, name). */
+  private final Map<String, Service> byFqdn = new TreeMap<>();
+  /** The VirtualService and DestinationRule of each service FQDN (the node's tenant's first). */
+  private final Map<String, Rule> virtualServiceByFqdn = new TreeMap<>();
+  private final Map<String, Rule> destinationRuleByFqdn = new TreeMap<>();
 
   Translator(Model model, NodeInfo node) {
     this.node = node;
@@ -155,16 +158,30 @@ final class Translator {
       String protocol = instances.get(0).spec().service(name).protocol();
       Service service = new Service(tenant, name, port, protocol, List.copyOf(instances));
       services.put(service.cluster(null), service);
+      byFqdn.put(service.fqdn(), service);
     });
     for (Rule rule : model.rules()) {
       if (!visible(rule)) {
         continue;
       }
       if (rule.kind() == RuleKind.VIRTUAL_SERVICE && appliesToMesh(rule)) {
-        virtualServices.add(rule);
+        for (Object host : rule.spec().getJsonArray("hosts")) {
+          index(virtualServiceByFqdn, lookup((String) host, rule.namespace(), -1), rule);
+        }
       } else if (rule.kind() == RuleKind.DESTINATION_RULE) {
-        destinationRules.add(rule);
+        index(destinationRuleByFqdn, lookup(rule.spec().getString("host"), rule.namespace(), -1), rule);
       }
+    }
+  }
+
+  /** Indexes a rule under the service it names; the node's own tenant's rule wins, otherwise the first. */
+  private void index(Map<String, Rule> byService, Service named, Rule rule) {
+    if (named == null) {
+      return;
+    }
+    Rule present = byService.get(named.fqdn());
+    if (present == null || (!present.namespace().equals(node.tenant()) && rule.namespace().equals(node.tenant()))) {
+      byService.put(named.fqdn(), rule);
     }
   }
 
@@ -600,16 +617,8 @@ final class Translator {
     if (tenant == null) {
       return null;
     }
-    Service found = null;
-    for (Service s : services.values()) {
-      if (s.name().equals(name) && s.tenant().equals(tenant) && (port < 0 || s.port() == port)) {
-        if (found != null && port < 0) {
-          return null; // several ports: the target must say which
-        }
-        found = s;
-      }
-    }
-    return found;
+    Service found = byFqdn.get(name + "." + tenant + ".svc.cluster.local");
+    return found != null && (port < 0 || found.port() == port) ? found : null;
   }
 
   private VirtualHost virtualHost(Service s, List<String> domains) {
@@ -939,44 +948,21 @@ final class Translator {
     String[] parts = trimmed.split("\\.");
     String name = parts[0];
     String tenant = parts.length == 1 ? namespace : parts.length == 2 ? parts[1] : null;
-    for (Service s : services.values()) {
-      if (s.name().equals(name) && s.tenant().equals(tenant) && (port < 0 || s.port() == port)) {
-        return s;
-      }
+    if (tenant == null) {
+      return null;
     }
-    return null;
+    Service found = byFqdn.get(name + "." + tenant + ".svc.cluster.local");
+    return found != null && (port < 0 || found.port() == port) ? found : null;
   }
 
   /** The VirtualService whose hosts name {@code s} (the node's own tenant first). */
   Rule virtualService(Service s) {
-    Rule found = null;
-    for (Rule vs : virtualServices) {
-      for (Object h : vs.spec().getJsonArray("hosts")) {
-        Service named = lookup((String) h, vs.namespace(), -1);
-        if (named != null && named.fqdn().equals(s.fqdn())) {
-          if (vs.namespace().equals(node.tenant())) {
-            return vs;
-          }
-          found = found == null ? vs : found;
-        }
-      }
-    }
-    return found;
+    return virtualServiceByFqdn.get(s.fqdn());
   }
 
   /** The DestinationRule for {@code s} (the node's tenant first, then the service's). */
   Rule destinationRule(Service s) {
-    Rule found = null;
-    for (Rule dr : destinationRules) {
-      Service named = lookup(dr.spec().getString("host"), dr.namespace(), -1);
-      if (named != null && named.fqdn().equals(s.fqdn())) {
-        if (dr.namespace().equals(node.tenant())) {
-          return dr;
-        }
-        found = found == null ? dr : found;
-      }
-    }
-    return found;
+    return destinationRuleByFqdn.get(s.fqdn());
   }
 
   static com.google.protobuf.Duration duration(String text) {
@@ -989,7 +975,7 @@ final class Translator {
     Map<String, Map<String, Message>> result = new LinkedHashMap<>();
     Map<String, Message> listeners = listeners(proxylessTargets);
     result.put(TypeUrls.LISTENER, listeners);
-    List<String> routeNames = new ArrayList<>();
+    java.util.Set<String> routeNames = new TreeSet<>();
     if (node.proxyless()) {
       routeNames.addAll(listeners.keySet());
     } else {

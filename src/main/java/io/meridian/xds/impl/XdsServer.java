@@ -10,9 +10,14 @@ import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -36,6 +41,7 @@ final class XdsServer {
   private final Supplier<Translator.Model> model;
   private final MeterRegistry meters;
   private final Map<String, Session> sessions = new LinkedHashMap<>();
+  private final Map<Set<String>, WeakReference<Set<String>>> subscriptions = new WeakHashMap<>();
   private final Timer pushLatency;
   private final Timer snapshotBuild;
   private final Map<String, Counter> pushCounters = new ConcurrentHashMap<>();
@@ -48,6 +54,7 @@ final class XdsServer {
   private boolean closed;
   private long firstChangeNanos;
   private long streamIds;
+  private Consumer<Session> gone = this::close;
 
   XdsServer(Vertx vertx, Duration debounce, Supplier<Translator.Model> model, MeterRegistry meters) {
     this.vertx = vertx;
@@ -79,6 +86,20 @@ final class XdsServer {
     return snapshot;
   }
 
+  /**
+   * The one immutable copy of a subscription's names: a thousand sidecars subscribed to the same
+   * thousand load assignments hold one set, not a thousand (kept while a stream uses it).
+   */
+  Set<String> intern(Set<String> names) {
+    WeakReference<Set<String>> ref = subscriptions.get(names);
+    Set<String> canonical = ref == null ? null : ref.get();
+    if (canonical == null) {
+      canonical = Collections.unmodifiableSet(new TreeSet<>(names));
+      subscriptions.put(canonical, new WeakReference<>(canonical));
+    }
+    return canonical;
+  }
+
   /** The model changed: push after the debounce window (the first change of a burst opens it). */
   void changed() {
     if (pending || snapshot == null) {
@@ -104,11 +125,19 @@ final class XdsServer {
     for (Session session : sessions.values().toArray(new Session[0])) {
       try {
         session.push(snapshot);
+      } catch (IllegalStateException e) {
+        LOG.info("xDS stream {} is gone ({}); dropping it", session.id, e.getMessage());
+        gone.accept(session);
       } catch (RuntimeException e) {
         LOG.error("xDS push to stream {} failed", session.id, e);
       }
     }
     snapshotBuild.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+  }
+
+  /** Who forgets a stream found gone while pushing (the transport that owns it). */
+  void onGone(Consumer<Session> handler) {
+    this.gone = handler;
   }
 
   /** Opens a stream: {@code incremental} is null for state of the world, {@code sotw} for incremental. */

@@ -17,6 +17,7 @@ import io.meridian.rules.RulesView;
 import io.meridian.xds.XdsClient;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -30,9 +31,12 @@ import io.vertx.grpc.server.GrpcServerOptions;
 import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The xds role: an Envoy ADS server (state of the world and incremental) on {@code xds.port},
@@ -53,7 +57,12 @@ public final class XdsVerticle extends RoleVerticle {
   /** Largest request accepted (an incremental reconnect lists every resource it has). */
   static final long MAX_MESSAGE_SIZE = 16L << 20;
 
-  private final Map<Session, GrpcServerResponse<?, ?>> streams = new LinkedHashMap<>();
+  /** An open stream: its response and the HTTP/2 connection carrying it. */
+  private record Stream(GrpcServerResponse<?, ?> response, HttpConnection connection) {
+  }
+
+  private final Map<Session, Stream> streams = new LinkedHashMap<>();
+  private final Map<HttpConnection, Set<Session>> byConnection = new HashMap<>();
   private XdsServer server;
   private HttpServer http;
   private MessageConsumer<JsonObject> consumer;
@@ -70,6 +79,7 @@ public final class XdsVerticle extends RoleVerticle {
   protected Future<?> startRole() {
     XdsOptions options = XdsOptions.fromJson(config().getJsonObject("xds", new JsonObject()));
     server = new XdsServer(vertx, options.debounce(), this::model, roleContext.meters());
+    server.onGone(this::closed);
     GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(MAX_MESSAGE_SIZE));
     grpc.callHandler(SOTW, this::stateOfTheWorld);
     grpc.callHandler(DELTA, this::incremental);
@@ -119,7 +129,7 @@ public final class XdsVerticle extends RoleVerticle {
   private void stateOfTheWorld(GrpcServerRequest<DiscoveryRequest, DiscoveryResponse> request) {
     GrpcServerResponse<DiscoveryRequest, DiscoveryResponse> response = request.response();
     Session session = server.open(response::write, null);
-    streams.put(session, response);
+    track(session, request, response);
     request.handler(message -> {
       try {
         session.onRequest(message);
@@ -133,7 +143,7 @@ public final class XdsVerticle extends RoleVerticle {
   private void incremental(GrpcServerRequest<DeltaDiscoveryRequest, DeltaDiscoveryResponse> request) {
     GrpcServerResponse<DeltaDiscoveryRequest, DeltaDiscoveryResponse> response = request.response();
     Session session = server.open(null, response::write);
-    streams.put(session, response);
+    track(session, request, response);
     request.handler(message -> {
       try {
         session.onDeltaRequest(message);
@@ -144,11 +154,30 @@ public final class XdsVerticle extends RoleVerticle {
     wireClose(session, request, response);
   }
 
+  /**
+   * A stream ends when the client half-closes it, cancels or resets it, or its connection goes
+   * (one close handler per connection, shared by its streams).
+   */
+  private void track(Session session, GrpcServerRequest<?, ?> request, GrpcServerResponse<?, ?> response) {
+    HttpConnection connection = request.connection();
+    streams.put(session, new Stream(response, connection));
+    byConnection.computeIfAbsent(connection, c -> {
+      c.closeHandler(v -> {
+        Set<Session> sessions = byConnection.remove(c);
+        if (sessions != null) {
+          new ArrayList<>(sessions).forEach(this::closed);
+        }
+      });
+      return new HashSet<>();
+    }).add(session);
+  }
+
   private void wireClose(Session session, GrpcServerRequest<?, ?> request, GrpcServerResponse<?, ?> response) {
     request.endHandler(v -> {
       closed(session);
       response.end();
     });
+    request.errorHandler(error -> closed(session));
     request.exceptionHandler(e -> closed(session));
     response.exceptionHandler(e -> closed(session));
   }
@@ -160,7 +189,13 @@ public final class XdsVerticle extends RoleVerticle {
   }
 
   private void closed(Session session) {
-    streams.remove(session);
+    Stream stream = streams.remove(session);
+    if (stream != null) {
+      Set<Session> sessions = byConnection.get(stream.connection());
+      if (sessions != null) {
+        sessions.remove(session);
+      }
+    }
     server.close(session);
   }
 
@@ -169,14 +204,15 @@ public final class XdsVerticle extends RoleVerticle {
     stopping = true;
     vertx.cancelTimer(retryTimer);
     // tell every client to go elsewhere (or come back): streams never end on their own
-    for (GrpcServerResponse<?, ?> response : new ArrayList<>(streams.values())) {
+    for (Stream stream : new ArrayList<>(streams.values())) {
       try {
-        response.status(GrpcStatus.UNAVAILABLE).statusMessage("Meridian xDS server stopping").end();
+        stream.response().status(GrpcStatus.UNAVAILABLE).statusMessage("Meridian xDS server stopping").end();
       } catch (RuntimeException e) {
         // already gone
       }
     }
     streams.clear();
+    byConnection.clear();
     if (server != null) {
       server.closeAll();
     }

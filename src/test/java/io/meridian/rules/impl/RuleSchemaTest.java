@@ -97,6 +97,12 @@ class RuleSchemaTest {
           assertThat(e.path()).isEqualTo("spec.http[0].match[0].uri.regex");
           assertThat(e.message()).contains("invalid regular expression");
         });
+    // Java accepts lookahead; RE2 (Envoy, gRPC) does not
+    assertThat(errors(vs("  - match:\n    - uri: {regex: '/api/(?!internal).*'}\n    route:\n    - destination: {host: reviews}\n")))
+        .singleElement().satisfies(e -> {
+          assertThat(e.path()).isEqualTo("spec.http[0].match[0].uri.regex");
+          assertThat(e.message()).contains("RE2");
+        });
     assertThat(errors(vs("  - match:\n    - uri: {exact: /a, prefix: /b}\n    route:\n    - destination: {host: reviews}\n")))
         .extracting(RuleDocuments.Issue::path).containsExactly("spec.http[0].match[0].uri");
   }
