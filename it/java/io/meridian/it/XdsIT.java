@@ -183,6 +183,7 @@ class XdsIT {
     assertThat(status).isNotNull();
     assertThat(status.getString("protocol")).isEqualTo("sotw");
     assertThat(status.getJsonObject("node").getString("plane")).isEqualTo("default");
+    assertThat(status.getJsonObject("scope").getJsonArray("planes").getList()).containsExactly("default");
     for (String type : List.of("lds", "rds", "cds", "eds")) {
       JsonObject t = status.getJsonObject("types").getJsonObject(type);
       assertThat(t.getString("ackedVersion")).as(type).isEqualTo(t.getString("sentVersion"));

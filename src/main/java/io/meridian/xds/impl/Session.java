@@ -304,6 +304,7 @@ final class Session {
         .put("protocol", delta ? "delta" : "sotw")
         .put("connectedAt", connectedAt.toString())
         .put("node", node == null ? null : node.toJson())
+        .put("scope", node == null ? null : node.scope().toJson())
         .put("types", typesJson);
   }
 
