@@ -115,6 +115,7 @@ public final class Node implements NodeView {
     tokens = TokenRegistry.load(store, adminToken.token());
 
     VertxOptions options = new VertxOptions()
+        .setPreferNativeTransport(true) // epoll when available: cheaper I/O for every server, the gateway above all
         .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(false));
     VertxBuilder builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(meters));
     if (config.cluster().enabled()) {

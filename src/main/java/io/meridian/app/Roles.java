@@ -2,6 +2,7 @@ package io.meridian.app;
 
 import io.meridian.common.config.RoleNames;
 import io.meridian.common.http.ApiModule;
+import io.meridian.gateway.impl.GatewayVerticle;
 import io.meridian.registry.RegistryHttpApi;
 import io.meridian.registry.impl.RegistryVerticle;
 import io.meridian.rules.RulesHttpApi;
@@ -20,7 +21,7 @@ public final class Roles {
       new RoleDescriptor(RoleNames.REGISTRY, List.of("registry", "consul"), RegistryVerticle::new),
       new RoleDescriptor(RoleNames.RULES, List.of("rules"), RulesVerticle::new),
       new RoleDescriptor(RoleNames.XDS, List.of("xds"), XdsVerticle::new),
-      notBuilt(RoleNames.GATEWAY, List.of("gateway"), "API gateway (issue #6)"),
+      new RoleDescriptor(RoleNames.GATEWAY, List.of("gateway"), GatewayVerticle::new),
       notBuilt(RoleNames.TELEMETRY, List.of("telemetry"), "telemetry and Zipkin intake (issue #8)"),
       notBuilt(RoleNames.UI, List.of(), "web UI (issue #9)"));
 

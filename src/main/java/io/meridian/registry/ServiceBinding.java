@@ -14,11 +14,14 @@ import java.util.List;
  * @param planes      planes the service is reachable on (each has an address on the instance)
  * @param visibility  which gateways may publish it: {@code internal | external | both}
  * @param path        optional gateway path prefix, or {@code null}
+ * @param stripPrefix whether the gateway removes the prefix that selected the service
+ *                    ({@code /api/orders/v1}, {@code /iui/orders}, {@code path}) before forwarding
+ *                    (default {@code true}: {@code /api/orders/v1/items} reaches the instance as {@code /items})
  * @param metricsPath optional metrics path, or {@code null}
  * @param metricsPort port of the metrics endpoint (0 when no metrics are declared)
  */
 public record ServiceBinding(String name, String version, int port, String protocol, List<String> planes,
-    String visibility, String path, String metricsPath, int metricsPort) {
+    String visibility, String path, boolean stripPrefix, String metricsPath, int metricsPort) {
 
   public static final List<String> PROTOCOLS = List.of("http", "http2", "grpc", "tcp", "udp", "kafka");
   public static final List<String> VISIBILITIES = List.of("internal", "external", "both");
@@ -33,7 +36,7 @@ public record ServiceBinding(String name, String version, int port, String proto
   }
 
   public ServiceBinding withPlanes(List<String> newPlanes) {
-    return new ServiceBinding(name, version, port, protocol, newPlanes, visibility, path, metricsPath, metricsPort);
+    return new ServiceBinding(name, version, port, protocol, newPlanes, visibility, path, stripPrefix, metricsPath, metricsPort);
   }
 
   public JsonObject toJson() {
@@ -47,6 +50,9 @@ public record ServiceBinding(String name, String version, int port, String proto
     if (path != null) {
       json.put("path", path);
     }
+    if (!stripPrefix) {
+      json.put("stripPrefix", false);
+    }
     if (metricsPath != null) {
       json.put("metrics", new JsonObject().put("path", metricsPath).put("port", metricsPort));
     }
@@ -57,7 +63,7 @@ public record ServiceBinding(String name, String version, int port, String proto
     JsonObject metrics = json.getJsonObject("metrics");
     return new ServiceBinding(json.getString("name"), json.getString("version", ""), json.getInteger("port"),
         json.getString("protocol", "http"), Model.strings(json.getJsonArray("planes")), json.getString("visibility", "both"),
-        json.getString("path"), metrics == null ? null : metrics.getString("path"),
+        json.getString("path"), json.getBoolean("stripPrefix", true), metrics == null ? null : metrics.getString("path"),
         metrics == null ? 0 : metrics.getInteger("port", 0));
   }
 }

@@ -101,6 +101,9 @@ class NodeTest {
         assertThat(role.getJsonObject("ports").getInteger("consul")).isPositive();
       } else if (role.getString("name").equals("rules")) {
         assertThat(role.getBoolean("implemented")).isTrue();
+      } else if (role.getString("name").equals("gateway")) {
+        assertThat(role.getBoolean("implemented")).isTrue();
+        assertThat(role.getJsonObject("ports").getInteger("gateway")).isPositive();
       } else if (role.getString("name").equals("xds")) {
         assertThat(role.getBoolean("implemented")).isTrue();
         assertThat(role.getJsonObject("ports").getInteger("xds")).isPositive();
@@ -157,7 +160,7 @@ class NodeTest {
     String metrics = get("/metrics", null).body();
     assertThat(metrics).contains("jvm_memory_used_bytes").contains("process_cpu_usage")
         .contains("vertx_http_server_requests_total").contains("meridian_build_info")
-        .contains("meridian_role_started{implemented=\"false\",role=\"gateway\"} 1")
+        .contains("meridian_role_started{implemented=\"false\",role=\"telemetry\"} 1")
         .contains("meridian_store_commits_seconds_count").contains("meridian_node_ready 1");
   }
 

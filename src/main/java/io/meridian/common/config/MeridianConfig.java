@@ -32,7 +32,7 @@ public record MeridianConfig(
     RulesOptions rules,
     ListenerOptions consul,
     XdsOptions xds,
-    ListenerOptions gateway,
+    GatewayOptions gateway,
     TelemetryOptions telemetry,
     DataOptions data,
     ClusterOptions cluster,
@@ -81,7 +81,7 @@ public record MeridianConfig(
     RulesOptions rules = r.read("rules", RulesOptions::read);
     ListenerOptions consul = r.read("consul", c -> ListenerOptions.read(c, DEFAULT_CONSUL_PORT));
     XdsOptions xds = r.read("xds", XdsOptions::read);
-    ListenerOptions gateway = r.read("gateway", c -> ListenerOptions.read(c, DEFAULT_GATEWAY_PORT));
+    GatewayOptions gateway = r.read("gateway", GatewayOptions::read);
     TelemetryOptions telemetry = r.read("telemetry", TelemetryOptions::read);
     DataOptions data = r.read("data", DataOptions::read);
     ClusterOptions cluster = r.read("cluster", ClusterOptions::read);
@@ -132,7 +132,7 @@ public record MeridianConfig(
       result.put("xds", xds.listener().withDefaultHost(host));
     }
     if (roles.contains(RoleNames.GATEWAY)) {
-      result.put("gateway", gateway.withDefaultHost(host));
+      result.put("gateway", gateway.listener().withDefaultHost(host));
     }
     if (roles.contains(RoleNames.TELEMETRY)) {
       result.put("zipkin", telemetry.zipkin().withDefaultHost(host));

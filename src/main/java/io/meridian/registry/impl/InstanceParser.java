@@ -186,7 +186,8 @@ public final class InstanceParser {
       metrics.requireKnown();
     }
     s.requireKnown();
-    return new ServiceBinding(name, version, port, protocol, planeList, visibility, path, metricsPath, metricsPort);
+    boolean stripPrefix = s.bool("stripPrefix", true);
+    return new ServiceBinding(name, version, port, protocol, planeList, visibility, path, stripPrefix, metricsPath, metricsPort);
   }
 
   private HealthPolicy health(FieldReader h, List<Endpoint> endpoints, List<ServiceBinding> services) {

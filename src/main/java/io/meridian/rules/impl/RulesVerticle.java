@@ -27,6 +27,8 @@ public final class RulesVerticle extends RoleVerticle {
   private MessageConsumer<JsonObject> consumer;
   private RegistryView view;
   private long retryTimer = -1;
+  /** The next wait before trying again: short at first (roles of one node start together), then backing off. */
+  private long retryMillis = 50;
   private boolean stopping;
 
   public RulesVerticle(RoleContext context) {
@@ -53,7 +55,10 @@ public final class RulesVerticle extends RoleVerticle {
       view = v;
       facts.view(v);
       log.info("following the registry for reference checks ({} instances)", v.instances().size());
-    }).onFailure(e -> retryTimer = vertx.setTimer(2000, t -> followRegistry()));
+    }).onFailure(e -> {
+      retryTimer = vertx.setTimer(retryMillis, t -> followRegistry());
+      retryMillis = Math.min(2000, retryMillis * 2);
+    });
   }
 
   @Override

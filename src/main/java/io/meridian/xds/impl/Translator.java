@@ -58,6 +58,7 @@ import io.meridian.registry.Instance;
 import io.meridian.registry.ServiceBinding;
 import io.meridian.rules.Rule;
 import io.meridian.rules.RuleKind;
+import io.meridian.rules.TrafficPolicies;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -226,7 +227,7 @@ final class Translator {
       if (dr != null) {
         for (Object o : dr.spec().getJsonArray("subsets", new JsonArray())) {
           JsonObject subset = (JsonObject) o;
-          JsonObject subsetPolicy = merge(policy, subset.getJsonObject("trafficPolicy"));
+          JsonObject subsetPolicy = TrafficPolicies.merge(policy, subset.getJsonObject("trafficPolicy"));
           String name = s.cluster(subset.getString("name"));
           clusters.put(name, cluster(name, subsetPolicy, s.port()));
         }
@@ -331,20 +332,10 @@ final class Translator {
     for (Object o : policy.getJsonArray("portLevelSettings")) {
       JsonObject level = (JsonObject) o;
       if (level.getJsonObject("port").getInteger("number") == port) {
-        return merge(policy, level);
+        return TrafficPolicies.merge(policy, level);
       }
     }
     return policy;
-  }
-
-  /** {@code override}'s top-level members replace {@code base}'s (Istio's subset/port policy semantics). */
-  private static JsonObject merge(JsonObject base, JsonObject override) {
-    if (override == null) {
-      return base;
-    }
-    JsonObject merged = base == null ? new JsonObject() : base.copy();
-    override.forEach(e -> merged.put(e.getKey(), e.getValue()));
-    return merged;
   }
 
   // ---- EDS ---------------------------------------------------------------------------------

@@ -69,6 +69,8 @@ public final class XdsVerticle extends RoleVerticle {
   private RegistryView registry;
   private RulesView rules;
   private long retryTimer = -1;
+  /** The next wait before trying again: short at first (roles of one node start together), then backing off. */
+  private long retryMillis = 50;
   private boolean stopping;
 
   public XdsVerticle(RoleContext context) {
@@ -117,7 +119,8 @@ public final class XdsVerticle extends RoleVerticle {
       } else {
         Throwable why = r.failed() ? r.cause() : q.cause();
         log.debug("registry or rules not reachable yet ({}); retrying", why.getMessage());
-        retryTimer = vertx.setTimer(2000, t -> follow());
+        retryTimer = vertx.setTimer(retryMillis, t -> follow());
+        retryMillis = Math.min(2000, retryMillis * 2);
       }
     });
   }

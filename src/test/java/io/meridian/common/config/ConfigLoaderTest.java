@@ -30,7 +30,7 @@ class ConfigLoaderTest {
     assertThat(c.admin().listener().port()).isEqualTo(8080);
     assertThat(c.consul().port()).isEqualTo(8500);
     assertThat(c.xds().listener().port()).isEqualTo(15010);
-    assertThat(c.gateway().port()).isEqualTo(9080);
+    assertThat(c.gateway().listener().port()).isEqualTo(9080);
     assertThat(c.telemetry().zipkin().port()).isEqualTo(9411);
     assertThat(c.data().dir()).isEqualTo("data");
     assertThat(c.admin().token()).isNull();
@@ -62,7 +62,7 @@ class ConfigLoaderTest {
         "MERIDIAN_ADMIN_TOKEN", "0123456789abcdef-token", "MERIDIAN_CLUSTER_MEMBERS", "10.0.0.1,10.0.0.2:5702",
         "MERIDIAN_CLUSTER_NAME", "prod");
     MeridianConfig c = ConfigLoader.load(null, env, List.of()).config();
-    assertThat(List.of(c.admin().listener().port(), c.consul().port(), c.xds().listener().port(), c.gateway().port(),
+    assertThat(List.of(c.admin().listener().port(), c.consul().port(), c.xds().listener().port(), c.gateway().listener().port(),
         c.telemetry().zipkin().port())).containsExactly(1001, 1002, 1003, 1004, 1005);
     assertThat(c.data().dir()).isEqualTo("/var/lib/m");
     assertThat(c.admin().token()).isEqualTo("0123456789abcdef-token");
@@ -88,7 +88,7 @@ class ConfigLoaderTest {
     Map<String, String> env = Map.of("MERIDIAN_GATEWAY_PORT", "9101", "MERIDIAN_XDS_PORT", "9201");
     MeridianConfig c = ConfigLoader.load(f, env, List.of(new ConfigLoader.Setting("xds.port", "9202"))).config();
     assertThat(c.admin().listener().port()).isEqualTo(9000);
-    assertThat(c.gateway().port()).isEqualTo(9101);
+    assertThat(c.gateway().listener().port()).isEqualTo(9101);
     assertThat(c.xds().listener().port()).isEqualTo(9202);
   }
 

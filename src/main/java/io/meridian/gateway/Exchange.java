@@ -1,0 +1,99 @@
+package io.meridian.gateway;
+
+import java.net.InetSocketAddress;
+
+/**
+ * One request through the gateway as plugins see it: the request (changes go upstream), the
+ * routing outcome once the {@link Phase#ROUTE} phase ran, the response (changes go to the
+ * client) and attributes plugins share. Used from the request's event loop only.
+ */
+public interface Exchange {
+
+  /** A typed attribute key; compare by identity, create once (a {@code static final}). */
+  final class Key<T> {
+    private final String name;
+
+    public Key(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  // ---- request ------------------------------------------------------------------------------
+
+  String method();
+
+  /** The request target as received: path and query. */
+  String uri();
+
+  /** The path as received (no query). */
+  String path();
+
+  /** The request's host without port ({@code Host} or {@code :authority}), lower case; empty if none. */
+  String host();
+
+  /** The first value of a request header, or {@code null}. */
+  String requestHeader(String name);
+
+  /** Sets a request header on its way upstream (replacing its values). */
+  void setRequestHeader(String name, String value);
+
+  void removeRequestHeader(String name);
+
+  /** The client's address (the TCP peer). */
+  InetSocketAddress clientAddress();
+
+  /** {@code HTTP/1.1}, {@code HTTP/1.0} or {@code HTTP/2}. */
+  String protocol();
+
+  boolean secure();
+
+  /** The request id (set by the {@code request-id} plugin; {@code null} before). */
+  String requestId();
+
+  void requestId(String id);
+
+  /** {@link System#nanoTime()} when the request head arrived. */
+  long startNanos();
+
+  // ---- routing (after the ROUTE phase) ------------------------------------------------------
+
+  /** The tenant the request is for (known before routing: from host, path or the default). */
+  String tenant();
+
+  /** The service routed to, or {@code null} before routing or when nothing matched. */
+  String service();
+
+  /** The version (subset or pinned version) routed to, or {@code null}. */
+  String version();
+
+  /** The name of the route (VirtualService http route) that matched, or {@code null}. */
+  String route();
+
+  /** {@code host:port} of the upstream endpoint of the last attempt, or {@code null}. */
+  String upstream();
+
+  // ---- response -----------------------------------------------------------------------------
+
+  /** The response status (0 before there is one). */
+  int status();
+
+  String responseHeader(String name);
+
+  void setResponseHeader(String name, String value);
+
+  void removeResponseHeader(String name);
+
+  /** Why the exchange failed (no route, upstream error, timeout, refusal), or {@code null}. */
+  String errorCode();
+
+  // ---- attributes ---------------------------------------------------------------------------
+
+  <T> T get(Key<T> key);
+
+  <T> void put(Key<T> key, T value);
+}

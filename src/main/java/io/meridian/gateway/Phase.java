@@ -1,0 +1,21 @@
+package io.meridian.gateway;
+
+/**
+ * Where a plugin runs in a request's life. Request hooks run in this order, response hooks in
+ * the reverse order; plugins of one phase keep their configured order. A chain whose
+ * configured order contradicts the phases is refused when it is built.
+ */
+public enum Phase {
+  /** Sees every request first and every response last: request ids, logs, metrics, tracing. */
+  OBSERVE,
+  /** Establishes who is calling: JWT, external auth. */
+  AUTHN,
+  /** Decides whether the caller may: black/white lists, authorization policies. */
+  AUTHZ,
+  /** Rate limits and circuit breakers. */
+  LIMIT,
+  /** Chooses the upstream: the routing step (service, rule, subset). */
+  ROUTE,
+  /** Changes the request on its way out and the response on its way back. */
+  TRANSFORM
+}

@@ -1,0 +1,172 @@
+package io.meridian.gateway.impl;
+
+import io.meridian.common.config.GatewayOptions;
+import io.meridian.common.verticle.ListenException;
+import io.meridian.common.verticle.Listeners;
+import io.meridian.common.verticle.RoleContext;
+import io.meridian.common.verticle.RoleVerticle;
+import io.meridian.gateway.GatewayPlugin;
+import io.meridian.gateway.impl.plugins.AccessLogPlugin;
+import io.meridian.gateway.impl.plugins.MetricsPlugin;
+import io.meridian.gateway.impl.plugins.RequestIdPlugin;
+import io.meridian.gateway.impl.proxy.GatewayRuntime;
+import io.meridian.gateway.impl.proxy.ProxyServer;
+import io.meridian.gateway.impl.proxy.Routing;
+import io.meridian.gateway.impl.route.RouteTable;
+import io.meridian.gateway.impl.route.RouteTableBuilder;
+import io.meridian.registry.RegistryView;
+import io.meridian.registry.Scope;
+import io.meridian.rules.RulesView;
+import io.vertx.core.Future;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.FastThreadLocalThread;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.spi.transport.Transport;
+import java.util.concurrent.atomic.AtomicInteger;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The gateway role: the HTTP entry on {@code gateway.port} (a Netty proxy on Vert.x's event
+ * loops), routing from its scoped view of the registry and the rules, followed over the bus
+ * wherever they run. A change is folded into a new route table within {@link #REBUILD_MILLIS};
+ * requests in flight keep the table they started with. Config section: {@code gateway}
+ * ({@link GatewayOptions}).
+ */
+public final class GatewayVerticle extends RoleVerticle {
+
+  /** Registry and rule changes within this window become one route-table rebuild. */
+  static final long REBUILD_MILLIS = 50;
+
+  private GatewayOptions options;
+  private GatewayRuntime runtime;
+  private ProxyServer server;
+  /** The proxy's own event loops, one per core by default, apart from Vert.x's (a busy proxy does not delay the bus). */
+  private EventLoopGroup group;
+  private RouteTableBuilder builder;
+  private RegistryView registry;
+  private RulesView rules;
+  private long retryTimer = -1;
+  /** The next wait before following again: short at first (roles of one node start together), then backing off. */
+  private long retryMillis = 50;
+  private long rebuildTimer = -1;
+  private boolean stopping;
+
+  public GatewayVerticle(RoleContext context) {
+    super("gateway", context);
+  }
+
+  @Override
+  protected Future<?> startRole() {
+    options = GatewayOptions.fromJson(config().getJsonObject("gateway", new JsonObject()));
+    VertxInternal internal = (VertxInternal) vertx;
+    runtime = new GatewayRuntime(options, internal.transport().channelFactory(false));
+    List<GatewayPlugin> plugins = new ArrayList<>();
+    plugins.add(new RequestIdPlugin());
+    plugins.add(new MetricsPlugin(roleContext.meters(), options.name()));
+    if (options.accessLog()) {
+      plugins.add(new AccessLogPlugin());
+    }
+    plugins.add(new Routing(options));
+    runtime.chain(PluginChain.assemble(plugins));
+    builder = new RouteTableBuilder(options);
+    int loops = options.eventLoops() > 0 ? options.eventLoops() : Runtime.getRuntime().availableProcessors();
+    AtomicInteger threads = new AtomicInteger();
+    group = internal.transport().eventLoopGroup(Transport.IO_EVENT_LOOP_GROUP, loops, r -> {
+      Thread t = new FastThreadLocalThread(r, "meridian-gateway-" + threads.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }, 100);
+    server = new ProxyServer(runtime, group, group, internal.transport().serverChannelFactory(false));
+    detail("waiting for the registry and the rules");
+    follow();
+    String host = options.listener().host();
+    int port = options.listener().port();
+    return server.listen(host, port)
+        .recover(e -> Future.failedFuture(new ListenException("gateway.port", host, port, Listeners.isInUse(e), e)))
+        .onSuccess(bound -> {
+          boundPort("gateway", bound);
+          log.info("gateway {} ({} tier, plane {}, tenants {}) on {}:{}", options.name(), options.tier(), options.plane(),
+              options.tenants().isEmpty() ? "all" : options.tenants(), host, bound);
+        });
+  }
+
+  /** The part of the registry this gateway holds: its tenants (plus shared/external services), its plane, its labels. */
+  private Scope scope() {
+    String visibility = options.visibility().equals("any") ? null : options.visibility();
+    return new Scope(Set.copyOf(options.tenants()), Set.of(options.plane()), visibility, Map.copyOf(options.labels()), true);
+  }
+
+  private void follow() {
+    if (stopping) {
+      return;
+    }
+    Future<RegistryView> r = registry != null ? Future.succeededFuture(registry) : RegistryView.follow(vertx, scope());
+    Future<RulesView> q = rules != null ? Future.succeededFuture(rules) : RulesView.follow(vertx);
+    Future.join(r, q).onComplete(done -> {
+      if (r.succeeded() && registry == null) {
+        registry = r.result().onChange(e -> changed()).onReload(i -> changed());
+      }
+      if (q.succeeded() && rules == null) {
+        rules = q.result().onChange(e -> changed());
+      }
+      if (stopping) {
+        closeViews();
+      } else if (registry != null && rules != null) {
+        rebuild();
+        runtime.ready(true);
+        detail(null);
+        log.info("routing from {} instances and {} rules", registry.instances().size(), rules.rules().size());
+      } else {
+        Throwable why = r.failed() ? r.cause() : q.cause();
+        log.debug("registry or rules not reachable yet ({}); retrying", why == null ? "?" : why.getMessage());
+        retryTimer = vertx.setTimer(retryMillis, t -> follow());
+        retryMillis = Math.min(2000, retryMillis * 2);
+      }
+    });
+  }
+
+  private void changed() {
+    if (rebuildTimer >= 0 || stopping) {
+      return;
+    }
+    rebuildTimer = vertx.setTimer(REBUILD_MILLIS, t -> {
+      rebuildTimer = -1;
+      rebuild();
+    });
+  }
+
+  private void rebuild() {
+    RouteTable table = builder.build(registry.instances().values(), rules.rules().values());
+    runtime.routes(table);
+  }
+
+  @Override
+  protected Future<?> stopRole() {
+    stopping = true;
+    vertx.cancelTimer(retryTimer);
+    vertx.cancelTimer(rebuildTimer);
+    Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
+    return closed.andThen(v -> {
+      if (runtime != null) {
+        runtime.closePools();
+      }
+    }).compose(v -> closeViews()).compose(v -> {
+      if (group == null) {
+        return Future.succeededFuture();
+      }
+      io.vertx.core.Promise<Void> down = io.vertx.core.Promise.promise();
+      group.shutdownGracefully(0, 5, java.util.concurrent.TimeUnit.SECONDS).addListener(f -> down.complete());
+      return down.future();
+    });
+  }
+
+  private Future<Void> closeViews() {
+    Future<Void> a = registry == null ? Future.succeededFuture() : registry.close();
+    Future<Void> b = rules == null ? Future.succeededFuture() : rules.close();
+    return Future.all(a, b).mapEmpty();
+  }
+}

@@ -1,0 +1,219 @@
+package io.meridian.gateway.impl.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+
+/**
+ * One client connection (HTTP/1.1, or one HTTP/2 stream): hands each request to a
+ * {@link ProxyExchange}, one at a time; requests pipelined behind it wait their turn.
+ */
+final class Downstream extends ChannelInboundHandlerAdapter {
+
+  /** Most pipelined messages held while the current exchange runs (then the client is not read). */
+  static final int MAX_QUEUED = 64;
+
+  final GatewayRuntime runtime;
+  final boolean secure;
+  final String protocol;
+  Channel channel;
+  ChannelHandlerContext ctx;
+  /** Whether a read burst is in progress (writes to upstreams are flushed at its end). */
+  boolean inRead;
+  private ProxyExchange current;
+  /** The current exchange is over but its request body is still arriving: drop it. */
+  private boolean discarding;
+  private ArrayDeque<Object> queued;
+  private boolean closing;
+  /** The loop's list of client connections (idle sweeps). */
+  Downstream prev;
+  Downstream next;
+  /** When the connection last finished an exchange or read something. */
+  long lastActive = System.nanoTime();
+  private UpstreamPool loopState;
+
+  Downstream(GatewayRuntime runtime, boolean secure, String protocol) {
+    this.runtime = runtime;
+    this.secure = secure;
+    this.protocol = protocol;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    this.channel = ctx.channel();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    inRead = true;
+    if (queued != null && !queued.isEmpty() || (current != null && current.requestComplete())) {
+      enqueue(msg);
+      return;
+    }
+    handle(msg);
+  }
+
+  private void handle(Object msg) {
+    if (discarding) {
+      if (msg instanceof LastHttpContent) {
+        discarding = false;
+      }
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (msg instanceof HttpRequest request) {
+      if (closing) {
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      current = new ProxyExchange(this, request);
+      current.start();
+    }
+    if (msg instanceof HttpContent content) {
+      ProxyExchange x = current;
+      if (x != null && !x.requestComplete()) {
+        x.onRequestContent(content);
+      } else {
+        content.release();
+      }
+    }
+  }
+
+  private void enqueue(Object msg) {
+    if (queued == null) {
+      queued = new ArrayDeque<>();
+    }
+    queued.add(msg);
+    if (queued.size() >= MAX_QUEUED && channel.config().isAutoRead()) {
+      channel.config().setAutoRead(false);
+    }
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    loopState = runtime.pool(channel.eventLoop());
+    loopState.opened(this);
+    ctx.fireChannelActive();
+  }
+
+  /** Whether no exchange is running (an idle keep-alive connection). */
+  boolean idle() {
+    return current == null;
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    inRead = false;
+    lastActive = System.nanoTime();
+    ProxyExchange x = current;
+    if (x != null) {
+      x.flushUpstream();
+    }
+    flush();
+  }
+
+  /** Something was written to the client since the last flush. */
+  boolean needsFlush;
+
+  void flush() {
+    if (needsFlush) {
+      needsFlush = false;
+      ctx.flush();
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    ProxyExchange x = current;
+    if (x != null) {
+      x.downstreamWritabilityChanged(channel.isWritable());
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    closing = true;
+    if (loopState != null) {
+      loopState.closed(this);
+    }
+    ProxyExchange x = current;
+    current = null;
+    if (x != null) {
+      x.onDownstreamClosed();
+    }
+    if (queued != null) {
+      queued.forEach(ReferenceCountUtil::release);
+      queued = null;
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (!(cause instanceof java.io.IOException)) {
+      LOG.warn("closing client connection {} after an unexpected error", channel.remoteAddress(), cause);
+    }
+    ctx.close();
+  }
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("io.meridian.gateway");
+
+  /**
+   * The exchange has been answered: close if it said so, otherwise drop the rest of its request
+   * body if any, and go on with what was pipelined behind it.
+   */
+  void exchangeDone(ProxyExchange x, boolean close) {
+    if (x != current) {
+      return;
+    }
+    current = null;
+    lastActive = System.nanoTime();
+    if (close) {
+      closing = true;
+      needsFlush = false;
+      ctx.flush();
+      channel.close();
+      return;
+    }
+    if (!x.requestComplete()) {
+      discarding = true;
+    }
+    while (queued != null && !queued.isEmpty() && (current == null || !current.requestComplete())) {
+      Object msg = queued.poll();
+      handle(msg);
+    }
+    if (queued != null && queued.size() < MAX_QUEUED && !channel.config().isAutoRead() && (current == null
+        || !current.readPaused())) {
+      channel.config().setAutoRead(true);
+    }
+  }
+
+  private String clientIp;
+
+  /** The client's IP address as text (computed once per connection). */
+  String clientIp() {
+    if (clientIp == null) {
+      java.net.SocketAddress a = channel.remoteAddress();
+      clientIp = a instanceof java.net.InetSocketAddress inet ? inet.getAddress().getHostAddress() : String.valueOf(a);
+    }
+    return clientIp;
+  }
+
+  /** Stops reading from the client (an upstream is not keeping up with the request body). */
+  void pauseReading() {
+    if (channel.config().isAutoRead()) {
+      channel.config().setAutoRead(false);
+    }
+  }
+
+  void resumeReading() {
+    if (!channel.config().isAutoRead() && (queued == null || queued.size() < MAX_QUEUED)) {
+      channel.config().setAutoRead(true);
+    }
+  }
+}

@@ -1,0 +1,225 @@
+package io.meridian.gateway.impl.proxy;
+
+import io.meridian.gateway.impl.route.Endpoint;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The idle keep-alive upstream connections of one event loop, per endpoint: acquiring and
+ * releasing are O(1) and lock-free because only this loop touches them, and an upstream
+ * connection lives on the same loop as the downstream connections it serves (no thread hop
+ * on the hot path).
+ */
+final class UpstreamPool {
+
+  final EventLoop loop;
+  private final GatewayRuntime runtime;
+  private final Bootstrap bootstrap;
+  private final Map<Endpoint, ArrayDeque<Upstream>> idle = new HashMap<>();
+
+  UpstreamPool(EventLoop loop, GatewayRuntime runtime) {
+    this.loop = loop;
+    this.runtime = runtime;
+    this.idleNanos = runtime.options.idleTimeout().toNanos();
+    int connectMillis = (int) Math.min(Integer.MAX_VALUE, runtime.options.connectTimeout().toMillis());
+    this.bootstrap = new Bootstrap()
+        .group(loop)
+        .channelFactory(runtime.channelFactory)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.ALLOCATOR, GatewayRuntime.ALLOCATOR)
+        .option(ChannelOption.SO_KEEPALIVE, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectMillis)
+        .handler(new ChannelInitializer<>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            Upstream upstream = new Upstream(UpstreamPool.this);
+            ch.pipeline()
+                .addLast("decoder", new UpstreamDecoder(upstream))
+                .addLast("upstream", upstream);
+          }
+        });
+  }
+
+  /** How often request deadlines are checked (timeouts are this precise). */
+  static final long SWEEP_MILLIS = 25;
+
+  private ProxyExchange timedHead;
+  private boolean sweeping;
+  private int sweeps;
+  private final long idleNanos;
+  /** Client connections of this loop (for idle timeouts). */
+  private Downstream downstreamHead;
+
+  /** Watches {@code x}'s deadline ({@link ProxyExchange#dueNanos}); O(1), no per-request timer task. */
+  void track(ProxyExchange x) {
+    if (x.timedTracked) {
+      return;
+    }
+    startSweeping();
+    x.timedTracked = true;
+    x.timedPrev = null;
+    x.timedNext = timedHead;
+    if (timedHead != null) {
+      timedHead.timedPrev = x;
+    }
+    timedHead = x;
+  }
+
+  private void startSweeping() {
+    if (!sweeping) {
+      sweeping = true;
+      loop.scheduleAtFixedRate(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Watches a client connection for idleness. */
+  void opened(Downstream d) {
+    startSweeping();
+    d.next = downstreamHead;
+    if (downstreamHead != null) {
+      downstreamHead.prev = d;
+    }
+    downstreamHead = d;
+  }
+
+  void closed(Downstream d) {
+    if (d.prev != null) {
+      d.prev.next = d.next;
+    } else if (downstreamHead == d) {
+      downstreamHead = d.next;
+    }
+    if (d.next != null) {
+      d.next.prev = d.prev;
+    }
+    d.prev = null;
+    d.next = null;
+  }
+
+  void untrack(ProxyExchange x) {
+    if (!x.timedTracked) {
+      return;
+    }
+    x.timedTracked = false;
+    if (x.timedPrev != null) {
+      x.timedPrev.timedNext = x.timedNext;
+    } else {
+      timedHead = x.timedNext;
+    }
+    if (x.timedNext != null) {
+      x.timedNext.timedPrev = x.timedPrev;
+    }
+    x.timedPrev = null;
+    x.timedNext = null;
+  }
+
+  private void sweep() {
+    long now = System.nanoTime();
+    if (++sweeps % 40 == 0) {
+      sweepIdle(now);
+    }
+    ProxyExchange x = timedHead;
+    while (x != null) {
+      ProxyExchange next = x.timedNext;
+      long due = x.dueNanos;
+      if (due != 0 && now - due >= 0) {
+        untrack(x);
+        x.run();
+      }
+      x = next;
+    }
+  }
+
+  /** Closes client connections idle between requests and pooled upstream connections idle for idleTimeout. */
+  private void sweepIdle(long now) {
+    for (Downstream d = downstreamHead; d != null; ) {
+      Downstream next = d.next;
+      if (d.idle() && now - d.lastActive > idleNanos) {
+        d.channel.close();
+      }
+      d = next;
+    }
+    for (ArrayDeque<Upstream> deque : new ArrayList<>(idle.values())) {
+      Upstream oldest;
+      while ((oldest = deque.peekFirst()) != null && now - oldest.idleSince > idleNanos) {
+        deque.pollFirst();
+        oldest.channel.close();
+      }
+    }
+  }
+
+  /** An idle connection to {@code endpoint}, or {@code null}. */
+  Upstream poll(Endpoint endpoint) {
+    ArrayDeque<Upstream> deque = idle.get(endpoint);
+    if (deque == null) {
+      return null;
+    }
+    Upstream u;
+    while ((u = deque.pollLast()) != null) {
+      if (u.usable()) {
+        return u;
+      }
+    }
+    return null;
+  }
+
+  /** Opens a connection; {@code callback} runs on this loop with the connection or the failure. */
+  void connect(Endpoint endpoint, Upstream.ConnectCallback callback) {
+    ChannelFuture f = bootstrap.connect(endpoint.address);
+    if (f.isDone()) {
+      connected(f, endpoint, callback);
+    } else {
+      f.addListener((ChannelFutureListener) done -> connected(done, endpoint, callback));
+    }
+  }
+
+  private void connected(ChannelFuture f, Endpoint endpoint, Upstream.ConnectCallback callback) {
+    if (!f.isSuccess()) {
+      callback.connectFailed(f.cause());
+      return;
+    }
+    Upstream u = f.channel().pipeline().get(Upstream.class);
+    u.endpoint = endpoint;
+    endpoint.connections.incrementAndGet();
+    callback.connected(u);
+  }
+
+  /** Returns a connection for reuse (its response was read completely and it may be kept alive). */
+  void release(Upstream u) {
+    u.idleSince = System.nanoTime();
+    startSweeping();
+    idle.computeIfAbsent(u.endpoint, e -> new ArrayDeque<>()).addLast(u);
+  }
+
+  /** A connection closed: forget it if it was idle. */
+  void closed(Upstream u) {
+    if (u.endpoint != null) {
+      u.endpoint.connections.decrementAndGet();
+      ArrayDeque<Upstream> deque = idle.get(u.endpoint);
+      if (deque != null) {
+        deque.remove(u);
+        if (deque.isEmpty()) {
+          idle.remove(u.endpoint);
+        }
+      }
+    }
+  }
+
+  void closeAll() {
+    for (ArrayDeque<Upstream> deque : new ArrayList<>(idle.values())) {
+      for (Upstream u : new ArrayList<>(deque)) {
+        u.channel.close();
+      }
+    }
+    idle.clear();
+  }
+}
