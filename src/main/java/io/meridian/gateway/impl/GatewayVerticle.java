@@ -17,6 +17,7 @@ import io.meridian.gateway.impl.route.RouteTableBuilder;
 import io.meridian.registry.RegistryView;
 import io.meridian.registry.Scope;
 import io.meridian.rules.RulesView;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.FastThreadLocalThread;
@@ -73,6 +74,10 @@ public final class GatewayVerticle extends RoleVerticle {
     plugins.add(new Routing(options));
     runtime.chain(PluginChain.assemble(plugins));
     builder = new RouteTableBuilder(options);
+    Gauge.builder("meridian.gateway.instances", this,
+            g -> g.registry == null ? 0 : g.registry.instances().size())
+        .description("Instances in this gateway's scoped view of the registry")
+        .tag("gateway", options.name()).register(roleContext.meters());
     int loops = options.eventLoops() > 0 ? options.eventLoops() : Runtime.getRuntime().availableProcessors();
     AtomicInteger threads = new AtomicInteger();
     group = internal.transport().eventLoopGroup(Transport.IO_EVENT_LOOP_GROUP, loops, r -> {

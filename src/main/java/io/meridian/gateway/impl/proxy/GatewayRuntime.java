@@ -39,6 +39,8 @@ public final class GatewayRuntime {
   private volatile RouteTable routes = RouteTable.EMPTY;
   private volatile Chain chain = new Chain(new GatewayPlugin[0]);
   private volatile boolean ready;
+  /** Requests waiting for a connection slot (connectionPool.tcp.maxConnections reached), all loops. */
+  final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
 
   public GatewayRuntime(GatewayOptions options, ChannelFactory<? extends io.netty.channel.Channel> channelFactory) {
     this.options = options;
@@ -82,6 +84,18 @@ public final class GatewayRuntime {
       pool = pools.computeIfAbsent(loop, l -> new UpstreamPool(l, this));
     }
     return pool;
+  }
+
+  /** A connection slot may have freed: each loop with waiting requests retries them. */
+  void wakeWaiters() {
+    if (waiting.get() == 0) {
+      return;
+    }
+    for (UpstreamPool p : pools.values()) {
+      if (p.hasWaiters()) {
+        p.loop.execute(p::retryWaiters);
+      }
+    }
   }
 
   /** Closes every pooled upstream connection (on stop). */

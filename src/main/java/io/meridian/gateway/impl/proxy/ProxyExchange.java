@@ -552,25 +552,100 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     armTimer(now);
     UpstreamPool pool = runtime.pool(loop);
     Upstream u = pool.poll(e);
+    if (u != null && cluster.limits.maxConnections() > 0 && cluster.connections() > cluster.limits.maxConnections()) {
+      u.finished(false); // opened before a lower limit took effect: close it (which frees a slot)
+      u = null;
+    }
     if (u != null) {
       send(u);
       return;
     }
-    if (cluster.limits.maxConnections() > 0 && connectionsOf(cluster) >= cluster.limits.maxConnections()) {
-      release();
-      local(503, "overflow", "too many connections to " + describeTarget() + " (connectionPool.tcp.maxConnections = "
-          + cluster.limits.maxConnections() + ")", false);
+    int max = cluster.limits.maxConnections();
+    if (max > 0) {
+      // reserve the slot first, then check: two event loops never both take the last one
+      e.connections.incrementAndGet();
+      if (cluster.connections() > max) {
+        e.connections.decrementAndGet();
+        awaitSlot(pool);
+        return;
+      }
+      pool.connectReserved(e, this);
       return;
     }
     pool.connect(e, this);
   }
 
-  private static int connectionsOf(Cluster c) {
-    int n = 0;
-    for (Endpoint e : c.endpoints) {
-      n += e.connections.get();
+  // ---- waiting for a connection slot (connectionPool.tcp.maxConnections) ---------------------
+
+  /** Whether this request waits for a connection slot. */
+  private boolean waiting;
+
+  /** Every connection the cluster may open is open and busy: wait for one, unless too many already wait. */
+  private void awaitSlot(UpstreamPool pool) {
+    int maxPending = cluster.limits.maxPendingRequests();
+    if (maxPending > 0 && cluster.pending.get() >= maxPending) {
+      release();
+      local(503, "overflow", "too many requests waiting for a connection to " + describeTarget()
+          + " (connectionPool.tcp.maxConnections = " + cluster.limits.maxConnections()
+          + ", connectionPool.http.http1MaxPendingRequests = " + maxPending + ")", false);
+      return;
     }
-    return n;
+    // not an attempt yet: un-count it, but keep its deadline (a request waits no longer than its timeout)
+    attempts--;
+    if (counted) {
+      counted = false;
+      endpoint.active.decrementAndGet();
+      cluster.active.decrementAndGet();
+    }
+    endpoint = null;
+    waiting = true;
+    cluster.pending.incrementAndGet();
+    runtime.waiting.incrementAndGet();
+    for (Endpoint e : cluster.endpoints) {
+      e.waiting.incrementAndGet();
+    }
+    pool.await(this);
+    if (cluster.connections() < cluster.limits.maxConnections()) {
+      // another loop backed off from the same slot at the same moment: let the waiters look again
+      runtime.wakeWaiters();
+    }
+  }
+
+  private void stopWaiting() {
+    if (!waiting) {
+      return;
+    }
+    waiting = false;
+    cluster.pending.decrementAndGet();
+    runtime.waiting.decrementAndGet();
+    for (Endpoint e : cluster.endpoints) {
+      e.waiting.decrementAndGet();
+    }
+  }
+
+  /** A slot may have freed (called by the pool, which already dropped this request from its queue). */
+  void retryAfterWait() {
+    stopWaiting();
+    if (!done) {
+      attempt();
+    }
+  }
+
+  /** Whether this waiting request can take a released connection to {@code e}. */
+  boolean canUse(Endpoint e) {
+    return waiting && !done && cluster.contains(e) && !e.ejected(System.nanoTime());
+  }
+
+  /** Takes over {@code u}, released by another request (the pool already dropped this one from its queue). */
+  void resumeWith(Upstream u) {
+    stopWaiting();
+    attempts++;
+    endpoint = u.endpoint;
+    endpoint.active.incrementAndGet();
+    cluster.active.incrementAndGet();
+    counted = true;
+    armTimer(System.nanoTime());
+    send(u);
   }
 
   private String describeTarget() {
@@ -604,6 +679,13 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
   public void run() {
     dueNanos = 0;
     if (done) {
+      return;
+    }
+    if (waiting) {
+      runtime.pool(loop).stopAwaiting(this);
+      stopWaiting();
+      local(504, "upstream_timeout", "no connection to " + describeTarget() + " became free in time"
+          + " (connectionPool.tcp.maxConnections = " + cluster.limits.maxConnections() + ")", false);
       return;
     }
     if (responseHeadSent) {
@@ -1003,6 +1085,10 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     }
     done = true;
     disarmTimer();
+    if (waiting) {
+      runtime.pool(loop).stopAwaiting(this);
+      stopWaiting();
+    }
     releaseBuffers();
     GatewayPlugin[] plugins = chain.plugins();
     for (int i = plugins.length - 1; i >= 0; i--) {

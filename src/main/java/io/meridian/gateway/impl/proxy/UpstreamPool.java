@@ -174,6 +174,12 @@ final class UpstreamPool {
 
   /** Opens a connection; {@code callback} runs on this loop with the connection or the failure. */
   void connect(Endpoint endpoint, Upstream.ConnectCallback callback) {
+    endpoint.connections.incrementAndGet();
+    connectReserved(endpoint, callback);
+  }
+
+  /** Like {@link #connect} for a caller that already counted the connection in {@link Endpoint#connections}. */
+  void connectReserved(Endpoint endpoint, Upstream.ConnectCallback callback) {
     ChannelFuture f = bootstrap.connect(endpoint.address);
     if (f.isDone()) {
       connected(f, endpoint, callback);
@@ -184,17 +190,65 @@ final class UpstreamPool {
 
   private void connected(ChannelFuture f, Endpoint endpoint, Upstream.ConnectCallback callback) {
     if (!f.isSuccess()) {
+      endpoint.connections.decrementAndGet();
+      runtime.wakeWaiters();
       callback.connectFailed(f.cause());
       return;
     }
     Upstream u = f.channel().pipeline().get(Upstream.class);
-    u.endpoint = endpoint;
-    endpoint.connections.incrementAndGet();
+    u.endpoint = endpoint; // counted since the attempt began; the count drops when the channel closes
     callback.connected(u);
+  }
+
+  /**
+   * Requests of this loop waiting for a connection slot, oldest first; {@code volatile} size
+   * so other loops can tell whether waking this one is worth it.
+   */
+  private final ArrayDeque<ProxyExchange> waiters = new ArrayDeque<>();
+  private volatile int waiterCount;
+
+  boolean hasWaiters() {
+    return waiterCount > 0;
+  }
+
+  void await(ProxyExchange x) {
+    waiters.addLast(x);
+    waiterCount = waiters.size();
+  }
+
+  void stopAwaiting(ProxyExchange x) {
+    waiters.remove(x);
+    waiterCount = waiters.size();
+  }
+
+  /** Lets each waiting request try again (once; those still over the limit queue up again, in order). */
+  void retryWaiters() {
+    for (int n = waiters.size(); n > 0; n--) {
+      ProxyExchange x = waiters.pollFirst();
+      waiterCount = waiters.size();
+      if (x == null) {
+        break;
+      }
+      x.retryAfterWait();
+    }
   }
 
   /** Returns a connection for reuse (its response was read completely and it may be kept alive). */
   void release(Upstream u) {
+    if (u.endpoint.waiting.get() > 0) {
+      // requests wait for a slot of this endpoint's cluster: one of this loop takes the connection,
+      // else it closes so that a request of another loop (or for another endpoint) can open one
+      for (ProxyExchange x : waiters) {
+        if (x.canUse(u.endpoint)) {
+          waiters.remove(x);
+          waiterCount = waiters.size();
+          x.resumeWith(u);
+          return;
+        }
+      }
+      u.channel.close();
+      return;
+    }
     u.idleSince = System.nanoTime();
     startSweeping();
     idle.computeIfAbsent(u.endpoint, e -> new ArrayDeque<>()).addLast(u);
@@ -204,6 +258,7 @@ final class UpstreamPool {
   void closed(Upstream u) {
     if (u.endpoint != null) {
       u.endpoint.connections.decrementAndGet();
+      runtime.wakeWaiters();
       ArrayDeque<Upstream> deque = idle.get(u.endpoint);
       if (deque != null) {
         deque.remove(u);

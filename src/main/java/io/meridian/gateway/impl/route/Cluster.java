@@ -26,6 +26,25 @@ public final class Cluster {
   public final AtomicInteger active = new AtomicInteger();
   /** Requests waiting for a connection (for {@link PoolLimits#maxPendingRequests()}). */
   public final AtomicInteger pending = new AtomicInteger();
+  /** Whether {@code e} is one of this cluster's endpoints. */
+  public boolean contains(Endpoint e) {
+    for (Endpoint x : endpoints) {
+      if (x == e) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Open connections to this cluster's endpoints (all event loops). */
+  public int connections() {
+    int n = 0;
+    for (Endpoint e : endpoints) {
+      n += e.connections.get();
+    }
+    return n;
+  }
+
   private final AtomicInteger next = new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16));
   private final boolean weighted;
   private final int totalWeight;

@@ -27,6 +27,8 @@ public final class Endpoint {
   public final AtomicInteger active = new AtomicInteger();
   /** Open connections from this gateway (all event loops). */
   public final AtomicInteger connections = new AtomicInteger();
+  /** Requests waiting for a connection slot of a cluster this endpoint belongs to (its idle connections are better closed). */
+  public final AtomicInteger waiting = new AtomicInteger();
   final AtomicInteger consecutiveErrors = new AtomicInteger();
   final AtomicInteger consecutiveGatewayErrors = new AtomicInteger();
   private volatile long ejectedUntilNanos;

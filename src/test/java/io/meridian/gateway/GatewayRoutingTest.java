@@ -1,0 +1,306 @@
+package io.meridian.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gateway in a real node, with real backends: URL forms, rules per request, errors, pool limits, scope. */
+class GatewayRoutingTest {
+
+  @TempDir
+  Path dir;
+
+  private Vertx vertx;
+  private GatewayTestNode gw;
+  private final List<AutoCloseable> closing = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (AutoCloseable c : closing) {
+      c.close();
+    }
+    if (gw != null) {
+      gw.close();
+    }
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private TestBackend backend(String name) throws Exception {
+    TestBackend b = TestBackend.start(vertx, name);
+    closing.add(b);
+    return b;
+  }
+
+  private static JsonObject json(HttpResponse<String> r) {
+    return new JsonObject(r.body());
+  }
+
+  private static String errorCode(HttpResponse<String> r) {
+    return json(r).getJsonObject("error").getString("code");
+  }
+
+  @Test
+  void urlFormsPinVersionsAndStripThePrefix() throws Exception {
+    gw = GatewayTestNode.start(dir, Map.of());
+    TestBackend v1 = backend("v1");
+    TestBackend v2 = backend("v2");
+    gw.register(v1.registration("demo-1", "demo", "v1"));
+    gw.register(v2.registration("demo-2", "demo", "v2"));
+    gw.awaitRoute("/api/demo/v1/hello");
+
+    JsonObject a = json(gw.get("/api/demo/v1/hello?x=1"));
+    assertThat(a.getString("name")).isEqualTo("v1");
+    assertThat(a.getString("path")).isEqualTo("/hello?x=1");
+    JsonObject headers = a.getJsonObject("headers");
+    assertThat(headers.getString("x-forwarded-for")).isEqualTo("127.0.0.1");
+    assertThat(headers.getString("via")).contains("meridian-gateway");
+    assertThat(headers.getString("x-request-id")).isNotBlank();
+    assertThat(json(gw.get("/api/demo/v2/hello")).getString("name")).isEqualTo("v2");
+    // UIs: no version in the path (ONAP MSB's form)
+    assertThat(json(gw.get("/iui/demo/index.html")).getString("path")).isEqualTo("/index.html");
+    // no version: any healthy one
+    assertThat(json(gw.get("/api/demo/")).getString("name")).isIn("v1", "v2");
+    // a version nobody runs
+    HttpResponse<String> v9 = gw.get("/api/demo/v9/hello");
+    assertThat(v9.statusCode()).isEqualTo(503);
+    assertThat(v9.headers().firstValue("x-meridian-gateway")).contains("meridian-gateway");
+
+    HttpResponse<String> none = gw.get("/api/nothing/here");
+    assertThat(none.statusCode()).isEqualTo(404);
+    assertThat(errorCode(none)).isEqualTo("no_route");
+    assertThat(none.headers().firstValue("x-meridian-gateway")).contains("meridian-gateway");
+  }
+
+  @Test
+  void weightedSplitFollowsTheRuleAndRuleChangesApplyToNewRequests() throws Exception {
+    gw = GatewayTestNode.start(dir, Map.of());
+    TestBackend v1 = backend("v1");
+    TestBackend v2 = backend("v2");
+    gw.register(v1.registration("demo-1", "demo", "v1"));
+    gw.register(v2.registration("demo-2", "demo", "v2"));
+    gw.apply("""
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: demo, namespace: default}
+        spec:
+          host: demo
+          subsets:
+          - {name: v1, labels: {version: v1}}
+          - {name: v2, labels: {version: v2}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: demo, namespace: default}
+        spec:
+          hosts: [demo]
+          http:
+          - route:
+            - {destination: {host: demo, subset: v1}, weight: 80}
+            - {destination: {host: demo, subset: v2}, weight: 20}
+        """);
+    gw.awaitRoute("/api/demo/x");
+    Thread.sleep(1000); // rule changes apply to new requests within 1 s
+    int ones = 0;
+    for (int i = 0; i < 1000; i++) {
+      if (json(gw.get("/api/demo/x")).getString("name").equals("v1")) {
+        ones++;
+      }
+    }
+    assertThat(ones).isBetween(750, 850);
+    // a pinned version ignores the split but keeps the service's rules
+    assertThat(json(gw.get("/api/demo/v2/x")).getString("name")).isEqualTo("v2");
+
+    gw.apply("""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: demo, namespace: default}
+        spec:
+          hosts: [demo]
+          http:
+          - match: [{headers: {x-user: {exact: tester}}}]
+            route: [{destination: {host: demo, subset: v2}}]
+          - route: [{destination: {host: demo, subset: v1}}]
+        """);
+    Thread.sleep(1000);
+    for (int i = 0; i < 20; i++) {
+      assertThat(json(gw.get("/api/demo/x", "x-user", "tester")).getString("name")).isEqualTo("v2");
+    }
+    for (int i = 0; i < 50; i++) {
+      assertThat(json(gw.get("/api/demo/x")).getString("name")).isEqualTo("v1");
+    }
+  }
+
+  @Test
+  void errorsAreMappedWithAJsonBodyAndTheGatewayHeader() throws Exception {
+    gw = GatewayTestNode.start(dir, Map.of("MERIDIAN_GATEWAY_CONNECT_TIMEOUT", "1s"));
+    int closed;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closed = s.getLocalPort();
+    }
+    gw.register(new JsonObject().put("id", "dead-1").put("endpoints", new io.vertx.core.json.JsonArray()
+        .add(new JsonObject().put("address", "127.0.0.1"))).put("services", new io.vertx.core.json.JsonArray()
+        .add(new JsonObject().put("name", "dead").put("port", closed))).encode());
+    TestBackend slow = backend("slow");
+    slow.delayMillis = 2000;
+    gw.register(slow.registration("slow-1", "slow", "v1"));
+    gw.apply("""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: slow, namespace: default}
+        spec:
+          hosts: [slow]
+          http:
+          - timeout: 300ms
+            route: [{destination: {host: slow}}]
+        """);
+    gw.await("both services routed", () -> {
+      try {
+        return gw.get("/api/dead/").statusCode() != 404 && gw.get("/api/slow/").statusCode() == 504;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    HttpResponse<String> dead = gw.get("/api/dead/x");
+    assertThat(dead.statusCode()).isEqualTo(502);
+    assertThat(errorCode(dead)).isEqualTo("upstream_connect_failed");
+    assertThat(dead.headers().firstValue("x-meridian-gateway")).isPresent();
+    HttpResponse<String> timeout = gw.get("/api/slow/x");
+    assertThat(timeout.statusCode()).isEqualTo(504);
+    assertThat(errorCode(timeout)).isEqualTo("upstream_timeout");
+    assertThat(json(timeout).getJsonObject("error").getString("gateway")).isEqualTo("meridian-gateway");
+  }
+
+  @Test
+  void connectionPoolLimitsQueueThenRefuseWithA503() throws Exception {
+    gw = GatewayTestNode.start(dir, Map.of());
+    TestBackend b = backend("b");
+    b.delayMillis = 100;
+    gw.register(b.registration("pool-1", "pool", "v1"));
+    gw.apply("""
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: pool, namespace: default}
+        spec:
+          host: pool
+          trafficPolicy:
+            connectionPool:
+              tcp: {maxConnections: 1}
+              http: {http1MaxPendingRequests: 100}
+        """);
+    gw.awaitRoute("/api/pool/");
+    Thread.sleep(1000); // rule changes apply to new requests within 1 s
+    b.maxInFlight.set(0);
+    List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      calls.add(gw.getAsync("/api/pool/" + i));
+    }
+    for (CompletableFuture<HttpResponse<String>> c : calls) {
+      assertThat(c.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    }
+    // one connection at a time: the backend never served two at once
+    assertThat(b.maxInFlight.get()).isEqualTo(1);
+
+    gw.apply("""
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: pool, namespace: default}
+        spec:
+          host: pool
+          trafficPolicy:
+            connectionPool:
+              tcp: {maxConnections: 1}
+              http: {http1MaxPendingRequests: 1}
+        """);
+    Thread.sleep(1000);
+    b.delayMillis = 500;
+    calls.clear();
+    for (int i = 0; i < 5; i++) {
+      calls.add(gw.getAsync("/api/pool/" + i));
+    }
+    int ok = 0;
+    int overflow = 0;
+    for (CompletableFuture<HttpResponse<String>> c : calls) {
+      HttpResponse<String> r = c.get(30, TimeUnit.SECONDS);
+      if (r.statusCode() == 200) {
+        ok++;
+      } else {
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(errorCode(r)).isEqualTo("overflow");
+        assertThat(json(r).getJsonObject("error").getString("message")).contains("http1MaxPendingRequests");
+        overflow++;
+      }
+    }
+    // one in flight, one waiting: the rest were refused
+    assertThat(ok).isBetween(2, 4);
+    assertThat(overflow).isEqualTo(5 - ok);
+  }
+
+  @Test
+  void outlierDetectionEjectsAFailingEndpoint() throws Exception {
+    gw = GatewayTestNode.start(dir, Map.of());
+    TestBackend good = backend("good");
+    TestBackend bad = backend("bad");
+    bad.status = 500;
+    gw.register(good.registration("o-1", "outl", "v1"));
+    gw.register(bad.registration("o-2", "outl", "v1"));
+    gw.apply("""
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: outl, namespace: default}
+        spec:
+          host: outl
+          trafficPolicy:
+            loadBalancer: {simple: ROUND_ROBIN}
+            outlierDetection: {consecutive5xxErrors: 3, interval: 1s, baseEjectionTime: 60s, maxEjectionPercent: 50}
+        """);
+    gw.awaitRoute("/api/outl/");
+    Thread.sleep(300);
+    for (int i = 0; i < 20; i++) {
+      gw.get("/api/outl/warmup");
+    }
+    int badBefore = bad.requests.get();
+    for (int i = 0; i < 100; i++) {
+      assertThat(gw.get("/api/outl/x").statusCode()).isEqualTo(200);
+    }
+    assertThat(bad.requests.get()).isEqualTo(badBefore);
+  }
+
+  @Test
+  void aTenantScopedGatewayHoldsAndRoutesOnlyItsTenant() throws Exception {
+    gw = GatewayTestNode.start(dir, Map.of("MERIDIAN_GATEWAY_TENANTS", "acme"));
+    TestBackend acme = backend("acme");
+    TestBackend beta = backend("beta");
+    gw.register(new JsonObject(acme.registration("acme-1", "orders", "v1")).put("tenant", "acme").encode());
+    gw.register(new JsonObject(beta.registration("beta-1", "orders", "v1")).put("tenant", "beta").encode());
+    gw.register(new JsonObject(beta.registration("beta-2", "billing", "v1")).put("tenant", "beta").encode());
+    gw.awaitRoute("/t/acme/api/orders/x");
+    for (int i = 0; i < 20; i++) {
+      assertThat(json(gw.get("/t/acme/api/orders/x")).getString("name")).isEqualTo("acme");
+    }
+    HttpResponse<String> other = gw.get("/t/beta/api/orders/x");
+    assertThat(other.statusCode()).isEqualTo(404);
+    assertThat(gw.get("/t/beta/api/billing/x").statusCode()).isEqualTo(404);
+    assertThat(beta.requests.get()).isZero();
+    // the gateway's view holds acme's instance only: beta's were never sent to it
+    String metrics = gw.admin("GET", "/metrics", null, null).body();
+    assertThat(metrics).contains("meridian_gateway_instances{gateway=\"meridian-gateway\"} 1.0");
+  }
+}
