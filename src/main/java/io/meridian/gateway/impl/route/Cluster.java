@@ -177,32 +177,32 @@ public final class Cluster {
     return random(now, avoid);
   }
 
-  /** Power of two choices: the less loaded (in flight ÷ weight) of two random usable endpoints. */
+  /** Power of two choices: two distinct random endpoints, the one with fewer requests in flight (per weight) wins. */
   private Endpoint leastRequest(long now, Endpoint avoid) {
     ThreadLocalRandom random = ThreadLocalRandom.current();
-    int n = endpoints.length;
-    Endpoint a = null;
-    Endpoint b = null;
-    for (int attempt = 0; attempt < 4 && (a == null || b == null); attempt++) {
-      Endpoint e = endpoints[random.nextInt(n)];
-      if (!usable(e, now, avoid)) {
-        continue;
+    int n = endpoints.length; // ≥ 2 here
+    int i = random.nextInt(n);
+    Endpoint a = endpoints[i];
+    Endpoint b = endpoints[(i + 1 + random.nextInt(n - 1)) % n];
+    boolean useA = usable(a, now, avoid);
+    boolean useB = usable(b, now, avoid);
+    if (useA && useB) {
+      long la = (long) a.active.get() * b.weight;
+      long lb = (long) b.active.get() * a.weight;
+      return la <= lb ? a : b;
+    }
+    if (useA || useB) {
+      return useA ? a : b;
+    }
+    // both drawn are out: the least loaded of the usable rest
+    Endpoint best = null;
+    for (int k = 0; k < n; k++) {
+      Endpoint e = endpoints[(i + k) % n];
+      if (usable(e, now, avoid) && (best == null || (long) e.active.get() * best.weight < (long) best.active.get() * e.weight)) {
+        best = e;
       }
-      if (a == null) {
-        a = e;
-      } else if (e != a) {
-        b = e;
-      }
     }
-    if (a == null) {
-      return random(now, avoid);
-    }
-    if (b == null) {
-      return a;
-    }
-    long la = (long) a.active.get() * b.weight;
-    long lb2 = (long) b.active.get() * a.weight;
-    return la <= lb2 ? a : b;
+    return best;
   }
 
   private Endpoint ring(long hash, long now, Endpoint avoid) {
