@@ -171,10 +171,15 @@ class GatewayRoutingTest {
           - timeout: 300ms
             route: [{destination: {host: slow}}]
         """);
-    gw.await("both services routed", () -> {
+    String[] last = new String[1];
+    gw.await(() -> "both services routed (last seen: " + last[0] + ")", () -> {
       try {
-        return gw.get("/api/dead/").statusCode() != 404 && gw.get("/api/slow/").statusCode() == 504;
+        HttpResponse<String> d = gw.get("/api/dead/");
+        HttpResponse<String> t = gw.get("/api/slow/");
+        last[0] = d.statusCode() + " " + d.body() + " / " + t.statusCode() + " " + t.body();
+        return d.statusCode() != 404 && t.statusCode() == 504;
       } catch (Exception e) {
+        last[0] = e.toString();
         return false;
       }
     });

@@ -100,10 +100,15 @@ public final class GatewayTestNode implements AutoCloseable {
 
   /** Waits (at most 10 s) for {@code condition}, polling. */
   public void await(String what, BooleanSupplier condition) throws InterruptedException {
+    await(() -> what, condition);
+  }
+
+  /** Waits (at most 10 s) for {@code condition}; {@code what} describes it when it times out (e.g. what was last seen). */
+  public void await(java.util.function.Supplier<String> what, BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
+        throw new AssertionError("timed out waiting for " + what.get());
       }
       Thread.sleep(20);
     }
