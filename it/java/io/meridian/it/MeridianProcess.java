@@ -104,6 +104,37 @@ public final class MeridianProcess implements AutoCloseable {
     return adminPort;
   }
 
+  /** The operating-system process id. */
+  public long pid() {
+    return process.pid();
+  }
+
+  /** How many file descriptors the process has open (entries of {@code /proc/<pid>/fd}; Linux). */
+  public long openFileDescriptors() throws IOException {
+    try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
+      return fds.count();
+    }
+  }
+
+  /** The admin token the node wrote to {@code dataDir} on first start. */
+  public static String adminToken(Path dataDir) throws IOException {
+    return Files.readString(dataDir.resolve("admin.token")).trim();
+  }
+
+  /** The port a listener ({@code gateway}, {@code xds}, …) bound, from {@code /api/v1/status}. */
+  public int boundPort(String listener, String token) throws IOException, InterruptedException {
+    HttpResponse<String> status = get("/api/v1/status", token);
+    if (status.statusCode() != 200) {
+      throw new AssertionError("GET /api/v1/status answered " + status.statusCode() + ": " + status.body());
+    }
+    io.vertx.core.json.JsonObject ports = new io.vertx.core.json.JsonObject(status.body()).getJsonObject("ports");
+    Integer port = ports == null ? null : ports.getInteger(listener);
+    if (port == null) {
+      throw new AssertionError("no port '" + listener + "' in " + status.body());
+    }
+    return port;
+  }
+
   /** Waits for exit; returns the exit code. */
   public int waitForExit(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -185,8 +185,8 @@ public final class InstanceParser {
       metricsPort = (int) metrics.longValue("port", port, 1, 65535);
       metrics.requireKnown();
     }
-    s.requireKnown();
     boolean stripPrefix = s.bool("stripPrefix", true);
+    s.requireKnown();
     return new ServiceBinding(name, version, port, protocol, planeList, visibility, path, stripPrefix, metricsPath, metricsPort);
   }
 

@@ -149,4 +149,19 @@ class InstanceParserTest {
         + "\"services\":[{\"name\":\"a\",\"port\":80}]}")).spec();
     assertThat(spec.address("default")).isEqualTo("fd00::5");
   }
+
+  /** Verifies that a binding's gateway {@code path} and {@code stripPrefix} (documented, default {@code true}) are accepted and kept. */
+  @Test
+  void aBindingMayKeepItsGatewayPrefix() {
+    InstanceParser noPlanes = new InstanceParser(TestPlanes.noPlanes());
+    InstanceSpec spec = noPlanes.parse(new JsonObject("{\"endpoints\":[{\"address\":\"10.0.0.1\"}],\"services\":["
+        + "{\"name\":\"shop\",\"port\":80,\"path\":\"/shop\",\"stripPrefix\":false},{\"name\":\"cart\",\"port\":81}]}")).spec();
+    assertThat(spec.service("shop").path()).isEqualTo("/shop");
+    assertThat(spec.service("shop").stripPrefix()).isFalse();
+    assertThat(spec.service("cart").stripPrefix()).isTrue();
+    assertThat(InstanceSpec.fromJson(spec.toJson())).isEqualTo(spec);
+    ApiException notABoolean = catchThrowableOfType(ApiException.class, () -> noPlanes.parse(new JsonObject(
+        "{\"endpoints\":[{\"address\":\"10.0.0.1\"}],\"services\":[{\"name\":\"shop\",\"port\":80,\"stripPrefix\":\"no\"}]}")));
+    assertThat(notABoolean.field()).isEqualTo("services[0].stripPrefix");
+  }
 }

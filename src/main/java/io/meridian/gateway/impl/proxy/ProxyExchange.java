@@ -104,6 +104,8 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
   int serviceStart;
   /** Where the forwarded path starts when the prefix is kept ({@code -1}: the service-relative path is forwarded). */
   int forwardStart = -1;
+  /** Put before the forwarded target ({@code /t/{tenant}} when an edge picked the tenant by host), or {@code null}. */
+  String forwardPrefix;
   private String servicePath;
   private String query;
   private String errorCode;
@@ -405,7 +407,8 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
       return uriOverride;
     }
     if (forwardStart >= 0) {
-      return forwardStart == 0 ? target : target.substring(forwardStart);
+      String forwarded = forwardStart == 0 ? target : target.substring(forwardStart);
+      return forwardPrefix == null ? forwarded : forwardPrefix + forwarded;
     }
     return serviceStart >= pathEnd ? "/" + target.substring(pathEnd) : target.substring(serviceStart);
   }
@@ -753,6 +756,9 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
   private ByteBuf requestHead(Upstream u) {
     if (uriOverride != null) {
       return Http1.requestHead(u.ctx.alloc(), request, uriOverride, 0, false);
+    }
+    if (forwardPrefix != null) {
+      return Http1.requestHead(u.ctx.alloc(), request, upstreamUri(), 0, false);
     }
     if (forwardStart >= 0) {
       return Http1.requestHead(u.ctx.alloc(), request, target, forwardStart, false);

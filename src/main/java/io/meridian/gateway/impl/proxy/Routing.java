@@ -60,6 +60,7 @@ public final class Routing implements GatewayPlugin {
     int pathEnd = x.pathEnd;
     String tenant = "default";
     String hostService = null;
+    boolean hostTenant = false;
     int base = 0;
     if (hostSuffix != null) {
       String host = x.host();
@@ -68,6 +69,7 @@ public final class Routing implements GatewayPlugin {
         int dot = labels.indexOf('.');
         if (edge) {
           tenant = dot < 0 ? labels : labels.substring(dot + 1);
+          hostTenant = true;
         } else if (dot < 0) {
           hostService = labels;
         } else {
@@ -83,6 +85,7 @@ public final class Routing implements GatewayPlugin {
       }
       tenant = target.substring(3, end);
       base = end;
+      hostTenant = false;
     }
     x.tenant = tenant;
     if (!options.serves(tenant)) {
@@ -107,7 +110,7 @@ public final class Routing implements GatewayPlugin {
       }
       service = table.service(tenant, target, nameStart, nameEnd);
       if (edge && (service == null || service.kind().equals("mesh"))) {
-        return forwardToTenantGateway(x, table, tenant, base);
+        return forwardToTenantGateway(x, table, tenant, base, hostTenant);
       }
       if (service == null) {
         return new PluginFailure(404, "no_route", "no service '" + target.substring(nameStart, nameEnd) + "' in tenant '"
@@ -128,7 +131,7 @@ public final class Routing implements GatewayPlugin {
       RouteTable.Prefix prefix = table.prefix(tenant, rest.isEmpty() ? "/" : rest);
       if (prefix == null) {
         if (edge) {
-          return forwardToTenantGateway(x, table, tenant, base);
+          return forwardToTenantGateway(x, table, tenant, base, hostTenant);
         }
         return new PluginFailure(404, "no_route", "no service matches " + x.method() + " " + x.uri()
             + " (forms: /api/{service}/…, /api/{service}/v{n}/…, /iui/{service}/…, a binding path, /t/{tenant}/…)");
@@ -171,7 +174,14 @@ public final class Routing implements GatewayPlugin {
     return null;
   }
 
-  private PluginFailure forwardToTenantGateway(ProxyExchange x, RouteTable table, String tenant, int base) {
+  /**
+   * Sends the request on to a gateway of {@code tenant} as the client sent it; a tenant the
+   * edge took from the host is made explicit with a {@code /t/{tenant}} prefix (the tenant
+   * gateway reads hosts as {@code {service}[.{tenant}]}, so it would otherwise take the
+   * request for tenant {@code default}).
+   */
+  private PluginFailure forwardToTenantGateway(ProxyExchange x, RouteTable table, String tenant, int base,
+      boolean hostTenant) {
     ServiceRoutes gateways = table.services().get(tenant + "/" + TENANT_GATEWAY_SERVICE);
     if (gateways == null) {
       return new PluginFailure(503, "no_tenant_gateway", "no gateway is registered for tenant '" + tenant
@@ -180,6 +190,7 @@ public final class Routing implements GatewayPlugin {
     x.service = gateways;
     x.serviceStart = base;
     x.forwardStart = 0; // the tenant gateway sees the request as the client sent it
+    x.forwardPrefix = hostTenant ? "/t/" + tenant : null;
     HttpRoute route = gateways.routes()[0];
     x.route = route;
     x.destination = route.destinations.length == 0 ? null : route.destinations[0];

@@ -49,14 +49,14 @@ public final class RouteTableBuilder {
   public RouteTable build(Collection<Instance> instances, Collection<Rule> rules) {
     Map<String, Group> groups = new TreeMap<>();
     for (Instance i : instances) {
-      if (!i.passing()) {
-        continue;
-      }
       for (ServiceBinding b : i.spec().services()) {
         String key = i.tenant() + "/" + b.name();
         Group g = groups.computeIfAbsent(key, k -> new Group(i.tenant(), b.name(), i.spec().kind(), b.protocol(), b.path(),
             b.stripPrefix(), new ArrayList<>()));
-        g.instances().add(i);
+        // a service whose instances are all unhealthy stays known, with no endpoints (503, not 404)
+        if (i.passing()) {
+          g.instances().add(i);
+        }
       }
     }
     Map<String, Endpoint> used = new HashMap<>();
