@@ -65,6 +65,7 @@ class GatewayRoutingTest {
     gw.register(v1.registration("demo-1", "demo", "v1"));
     gw.register(v2.registration("demo-2", "demo", "v2"));
     gw.awaitRoute("/api/demo/v1/hello");
+    gw.awaitRoute("/api/demo/v2/hello");
 
     JsonObject a = json(gw.get("/api/demo/v1/hello?x=1"));
     assertThat(a.getString("name")).isEqualTo("v1");

@@ -38,9 +38,16 @@ public final class GatewayTestNode implements AutoCloseable {
     Map<String, String> all = new HashMap<>(Map.of(
         "MERIDIAN_HOST", "127.0.0.1", "MERIDIAN_ADMIN_PORT", "0", "MERIDIAN_DATA_DIR", dataDir.toString(),
         "MERIDIAN_ADMIN_TOKEN", ADMIN, "MERIDIAN_CONSUL_PORT", "0", "MERIDIAN_GATEWAY_PORT", "0"));
+    if (System.getenv("MERIDIAN_LOG_LEVEL") != null) {
+      all.put("MERIDIAN_LOG_LEVEL", System.getenv("MERIDIAN_LOG_LEVEL")); // to debug a test
+    }
     all.putAll(env);
-    Node node = Node.start(ConfigLoader.load(null, all, List.of(new ConfigLoader.Setting("roles", "registry,rules,gateway")))
-        .config(), null);
+    io.meridian.common.config.MeridianConfig config = ConfigLoader.load(null, all,
+        List.of(new ConfigLoader.Setting("roles", "registry,rules,gateway"))).config();
+    if (System.getenv("MERIDIAN_LOG_LEVEL") != null) {
+      io.meridian.app.logging.LogSetup.apply(config.log());
+    }
+    Node node = Node.start(config, null);
     GatewayTestNode n = new GatewayTestNode(node);
     n.await("gateway routing", () -> n.node.notReady() == null);
     return n;

@@ -147,6 +147,8 @@ public final class GatewayVerticle extends RoleVerticle {
   private void rebuild() {
     RouteTable table = builder.build(registry.instances().values(), rules.rules().values());
     runtime.routes(table);
+    log.debug("route table {}: {} instances (index {}), {} rules (index {})", table.generation(), registry.instances().size(),
+        registry.index(), rules.rules().size(), rules.index());
   }
 
   @Override

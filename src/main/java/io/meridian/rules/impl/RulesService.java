@@ -360,12 +360,17 @@ final class RulesService {
         + current.resourceVersion() + " (reload and retry)", "metadata.resourceVersion");
   }
 
+  /**
+   * Allocates the index of a change being written. {@link #index} moves only when the change
+   * is visible (written, in {@link #rules}, published): a snapshot taken meanwhile must not
+   * claim an index whose rule it lacks, or a follower would drop that rule's event as seen.
+   */
   private long nextIndex(WriteBatch batch) {
-    index = durableIndex.next(batch);
-    return index;
+    return durableIndex.next(batch);
   }
 
   private void publish(long idx, String type, Rule rule, String by) {
+    index = Math.max(index, idx);
     JsonObject event = new JsonObject()
         .put("index", idx)
         .put("type", type)

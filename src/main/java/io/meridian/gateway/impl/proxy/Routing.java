@@ -69,7 +69,9 @@ public final class Routing implements GatewayPlugin {
         int dot = labels.indexOf('.');
         if (edge) {
           tenant = dot < 0 ? labels : labels.substring(dot + 1);
-          hostTenant = true;
+          // {tenant}.{domain} is made explicit for the tenant gateway (to it, one label names a service);
+          // {service}.{tenant}.{domain} means the same to both tiers and passes as it is
+          hostTenant = dot < 0;
         } else if (dot < 0) {
           hostService = labels;
         } else {
@@ -86,6 +88,7 @@ public final class Routing implements GatewayPlugin {
       tenant = target.substring(3, end);
       base = end;
       hostTenant = false;
+      hostService = null; // an explicit tenant path is routed by its path, whatever the host says
     }
     x.tenant = tenant;
     if (!options.serves(tenant)) {

@@ -139,7 +139,9 @@ public final class Cluster {
 
   private Endpoint roundRobin(long now, Endpoint avoid) {
     int n = endpoints.length;
-    int start = next.getAndIncrement() & Integer.MAX_VALUE;
+    // a retry (avoid != null) does not take a turn: else, with two endpoints and one dead, every
+    // request would try the dead one first
+    int start = (avoid == null ? next.getAndIncrement() : next.get()) & Integer.MAX_VALUE;
     for (int i = 0; i < n; i++) {
       Endpoint e = endpoints[(start + i) % n];
       if (usable(e, now, avoid)) {

@@ -131,6 +131,23 @@ class ClusterTest {
   }
 
   @Test
+  void roundRobinRetriesDoNotTakeATurn() {
+    Endpoint dead = ep(1);
+    Endpoint live = ep(2);
+    Cluster c = cluster(LbPolicy.ROUND_ROBIN, null, dead, live);
+    int firstTriesOnDead = 0;
+    for (int i = 0; i < 100; i++) {
+      Endpoint first = c.pick(null, null);
+      if (first == dead) {
+        firstTriesOnDead++;
+        assertThat(c.pick(null, dead)).isSameAs(live);
+      }
+    }
+    // the dead endpoint gets its share of first tries, not all of them
+    assertThat(firstTriesOnDead).isEqualTo(50);
+  }
+
+  @Test
   void aRetryAvoidsTheEndpointThatJustFailed() {
     Endpoint a = ep(1);
     Endpoint b = ep(2);
