@@ -28,10 +28,11 @@ import java.util.TreeMap;
  * @param hopLimit           requests that passed this many gateways are refused with 508 (loop protection)
  * @param connectTimeout     upstream connect timeout
  * @param requestTimeout     default upstream response timeout when no VirtualService sets one (0 = none)
- * @param idleTimeout        idle keep-alive connections (downstream and upstream) are closed after this
+ * @param idleTimeout        idle keep-alive connections (downstream and upstream), and TCP listener connections through
+ *                           which nothing moved, are closed after this
  * @param maxHeaderSize      largest request head accepted (bigger → 431)
  * @param tls                TLS termination from PEM files, or {@code null} for plaintext
- * @param tcp                L4 listeners: a publish port per TCP service
+ * @param tcp                L4 listeners: a publish port per TCP service (port 0 = any free port)
  * @param accessLog          one line per request on logger {@code io.meridian.gateway.access}
  * @param eventLoops         the proxy's own event-loop threads (0 = one per core)
  */
@@ -109,13 +110,23 @@ public record GatewayOptions(ListenerOptions listener, String name, String tier,
     for (int i = 0; i < tcp.size(); i++) {
       TcpRoute route = tcp.get(i);
       String at = r.path("tcp") + "[" + i + "]";
-      if (route.port() <= 0) {
-        throw new ConfigException(at + ".port", "a publish port (1-65535) is required");
+      if (route.port() < 0) {
+        throw new ConfigException(at + ".port", "a publish port (1-65535; 0 = any free port) is required");
       }
       if (route.service() == null) {
         throw new ConfigException(at + ".service", "the service to forward to is required");
       }
-      if (!ports.add(route.port()) || route.port() == listener.port()) {
+      if (!RegistryOptions.LABEL.matcher(route.service()).matches()) {
+        throw new ConfigException(at + ".service", "not a service name: '" + route.service() + "'");
+      }
+      if (!RegistryOptions.LABEL.matcher(route.tenant()).matches()) {
+        throw new ConfigException(at + ".tenant", "not a tenant name: '" + route.tenant() + "'");
+      }
+      if (!tenants.isEmpty() && !tenants.contains(route.tenant())) {
+        throw new ConfigException(at + ".tenant", "tenant '" + route.tenant() + "' is not one this gateway serves ("
+            + r.path("tenants") + ": " + tenants + ")");
+      }
+      if (route.port() != 0 && (!ports.add(route.port()) || route.port() == listener.port())) {
         throw new ConfigException(at + ".port", "port " + route.port() + " is used twice");
       }
     }

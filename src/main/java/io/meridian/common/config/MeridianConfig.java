@@ -119,8 +119,8 @@ public record MeridianConfig(
 
   /**
    * The listeners this process binds, by contract name ({@code admin}, {@code consul},
-   * {@code xds}, {@code gateway}, {@code zipkin}), with hosts resolved. Only the listeners of
-   * the configured roles are included.
+   * {@code xds}, {@code gateway}, {@code gateway.tcp[i]}, {@code zipkin}), with hosts resolved.
+   * Only the listeners of the configured roles are included.
    */
   public Map<String, ListenerOptions> listeners() {
     Map<String, ListenerOptions> result = new LinkedHashMap<>();
@@ -133,6 +133,10 @@ public record MeridianConfig(
     }
     if (roles.contains(RoleNames.GATEWAY)) {
       result.put("gateway", gateway.listener().withDefaultHost(host));
+      for (int i = 0; i < gateway.tcp().size(); i++) {
+        result.put("gateway.tcp[" + i + "]", new ListenerOptions(gateway.listener().host(), gateway.tcp().get(i).port())
+            .withDefaultHost(host));
+      }
     }
     if (roles.contains(RoleNames.TELEMETRY)) {
       result.put("zipkin", telemetry.zipkin().withDefaultHost(host));

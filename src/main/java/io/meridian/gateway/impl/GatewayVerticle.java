@@ -14,6 +14,7 @@ import io.meridian.gateway.impl.proxy.ProxyServer;
 import io.meridian.gateway.impl.proxy.Routing;
 import io.meridian.gateway.impl.route.RouteTable;
 import io.meridian.gateway.impl.route.RouteTableBuilder;
+import io.meridian.gateway.impl.tcp.TcpListeners;
 import io.meridian.registry.RegistryView;
 import io.meridian.registry.Scope;
 import io.meridian.rules.RulesView;
@@ -45,6 +46,7 @@ public final class GatewayVerticle extends RoleVerticle {
   private GatewayOptions options;
   private GatewayRuntime runtime;
   private ProxyServer server;
+  private TcpListeners tcp;
   /** The proxy's own event loops, one per core by default, apart from Vert.x's (a busy proxy does not delay the bus). */
   private EventLoopGroup group;
   private RouteTableBuilder builder;
@@ -90,13 +92,21 @@ public final class GatewayVerticle extends RoleVerticle {
     follow();
     String host = options.listener().host();
     int port = options.listener().port();
+    tcp = new TcpListeners(options, runtime, group, internal.transport().serverChannelFactory(false),
+        internal.transport().channelFactory(false), roleContext.meters());
     return server.listen(host, port)
         .recover(e -> Future.failedFuture(new ListenException("gateway.port", host, port, Listeners.isInUse(e), e)))
         .onSuccess(bound -> {
           boundPort("gateway", bound);
           log.info("gateway {} ({} tier, plane {}, tenants {}) on {}:{}", options.name(), options.tier(), options.plane(),
               options.tenants().isEmpty() ? "all" : options.tenants(), host, bound);
-        });
+        })
+        .compose(bound -> tcp.start(host))
+        .onSuccess(ports -> ports.forEach((name, bound) -> {
+          boundPort(name, bound);
+          log.info("tcp listener {} on {}:{}", name, host, bound);
+        }))
+        .recover(e -> stopRole().transform(x -> Future.failedFuture(e)));
   }
 
   /** The part of the registry this gateway holds: its tenants (plus shared/external services), its plane, its labels. */
@@ -157,7 +167,7 @@ public final class GatewayVerticle extends RoleVerticle {
     vertx.cancelTimer(retryTimer);
     vertx.cancelTimer(rebuildTimer);
     Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
-    return closed.andThen(v -> {
+    return closed.compose(v -> tcp == null ? Future.succeededFuture() : tcp.stop()).andThen(v -> {
       if (runtime != null) {
         runtime.closePools();
       }

@@ -151,6 +151,30 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void gatewayTcpListenersNeedAServiceAPortOfTheirOwnAndAServedTenant() throws Exception {
+    MeridianConfig c = ConfigLoader.load(file("gateway:\n  tenants: [shop]\n  tcp:\n    - {port: 17000, service: ledger, tenant: shop}\n"),
+        Map.of(), List.of()).config();
+    assertThat(c.gateway().tcp()).containsExactly(new GatewayOptions.TcpRoute(17000, "ledger", "shop"));
+    assertThat(c.listeners().get("gateway.tcp[0]").port()).isEqualTo(17000);
+    assertThat(ConfigLoader.load(null, Map.of(), List.of(new ConfigLoader.Setting("gateway.tcp", "[{port: 17000, service: ledger}]")))
+        .config().gateway().tcp().get(0).tenant()).isEqualTo("default");
+    Map<String, String> cases = Map.of(
+        "[{service: ledger}]", "gateway.tcp[0].port",
+        "[{port: 17000}]", "gateway.tcp[0].service",
+        "[{port: 17000, service: Ledger}]", "gateway.tcp[0].service",
+        "[{port: 17000, service: ledger, tenant: 'a b'}]", "gateway.tcp[0].tenant",
+        "[{port: 17000, service: ledger}, {port: 17000, service: cache}]", "gateway.tcp[1].port",
+        "[{port: 9080, service: ledger}]", "gateway.tcp[0].port",
+        "[{port: 8080, service: ledger}]", "'gateway.tcp[0].port': port 8080 is also admin.port",
+        "[{port: 17000, service: ledger, weight: 2}]", "gateway.tcp[0].weight");
+    cases.forEach((tcp, key) -> assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(),
+        List.of(new ConfigLoader.Setting("gateway.tcp", tcp)))).as(tcp).hasMessageContaining(key));
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("MERIDIAN_GATEWAY_TENANTS", "shop"),
+        List.of(new ConfigLoader.Setting("gateway.tcp", "[{port: 17000, service: ledger}]"))))
+        .hasMessageContaining("gateway.tcp[0].tenant").hasMessageContaining("not one this gateway serves");
+  }
+
+  @Test
   void rolesAreDeduplicatedAndPutInDeploymentOrder() {
     MeridianConfig c = ConfigLoader.load(null, Map.of(), List.of(new ConfigLoader.Setting("roles", "ui, gateway,ui"))).config();
     assertThat(c.roles()).containsExactly("gateway", "ui");

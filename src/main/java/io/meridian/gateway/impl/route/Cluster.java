@@ -251,6 +251,11 @@ public final class Cluster {
     }
   }
 
+  /** A TCP connection to the endpoint opened (an L4 listener's only sign of health): its error streaks end. */
+  public void recordConnected(Endpoint e) {
+    e.succeeded(System.nanoTime());
+  }
+
   /** The gateway could not get an answer from the endpoint (connect failure, reset, timeout). */
   public void recordGatewayError(Endpoint e) {
     long now = System.nanoTime();
