@@ -9,6 +9,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -101,19 +102,15 @@ final class EchoNode implements AutoCloseable {
       req.response().putTrailer("x-checksum", "42").end();
       return;
     }
-    if (path.startsWith("/big/") || path.startsWith("/chunks/")) {
-      int n = Integer.parseInt(path.substring(path.lastIndexOf('/') + 1));
-      byte[] body = pattern(n);
-      if (path.startsWith("/big/")) {
-        req.response().putHeader("content-type", "application/octet-stream").putHeader("content-length", String.valueOf(n))
-            .end(Buffer.buffer(body));
-      } else {
-        req.response().setChunked(true).putHeader("content-type", "application/octet-stream");
-        for (int off = 0; off < n; off += 65536) {
-          req.response().write(Buffer.buffer(body).getBuffer(off, Math.min(n, off + 65536)));
-        }
-        req.response().end();
-      }
+    if (path.startsWith("/big/")) {
+      int n = Integer.parseInt(path.substring("/big/".length()));
+      req.response().putHeader("content-type", "application/octet-stream").putHeader("content-length", String.valueOf(n))
+          .end(Buffer.buffer(pattern(n)));
+      return;
+    }
+    if (path.startsWith("/chunks/")) {
+      HttpServerResponse response = req.response().setChunked(true).putHeader("content-type", "application/octet-stream");
+      stream(response, 0, Long.parseLong(path.substring("/chunks/".length())));
       return;
     }
     req.body().onSuccess(body -> {
@@ -136,6 +133,26 @@ final class EchoNode implements AutoCloseable {
       }
       req.response().putHeader("content-type", "application/json").end(echo.encode());
     });
+  }
+
+  /** Writes the pattern from {@code offset} to {@code n} in 64 KiB chunks, as fast as the connection takes them. */
+  private static void stream(HttpServerResponse response, long offset, long n) {
+    long off = offset;
+    while (off < n && !response.writeQueueFull()) {
+      int len = (int) Math.min(65536, n - off);
+      byte[] chunk = new byte[len];
+      for (int i = 0; i < len; i++) {
+        chunk[i] = patternByte(off + i);
+      }
+      response.write(Buffer.buffer(chunk));
+      off += len;
+    }
+    if (off >= n) {
+      response.end();
+    } else if (!response.closed()) {
+      long next = off;
+      response.drainHandler(v -> stream(response, next, n));
+    }
   }
 
   private void register(int backendPort) throws Exception {

@@ -154,6 +154,24 @@ class Http2GatewayTest {
   }
 
   @Test
+  void aStreamResetByTheClientLeavesItsConnectionServing() throws Exception {
+    io.vertx.core.Promise<HttpConnection> reset = io.vertx.core.Promise.promise();
+    h2c.request(new RequestOptions().setURI("/api/echo/chunks/60000000")).compose(req -> req.send().onSuccess(resp -> {
+      resp.handler(chunk -> {
+        if (!reset.future().isComplete()) {
+          req.reset();
+          reset.complete(req.connection());
+        }
+      });
+    })).onFailure(reset::tryFail);
+    HttpConnection cancelled = await(reset.future());
+    Answer after = await(call(h2c, HttpMethod.GET, "/api/echo/after-reset", null));
+    assertThat(after.status()).isEqualTo(200);
+    assertThat(after.json().getString("uri")).isEqualTo("/after-reset");
+    assertThat(after.connection()).isSameAs(cancelled);
+  }
+
+  @Test
   void fiftyConcurrentStreamsShareOneConnection() throws Exception {
     List<Future<Answer>> calls = new ArrayList<>();
     for (int i = 0; i < 50; i++) {

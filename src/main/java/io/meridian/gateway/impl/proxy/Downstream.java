@@ -198,7 +198,8 @@ final class Downstream extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (!(cause instanceof java.io.IOException)) {
+    // a client's I/O errors and HTTP/2 protocol errors are not the gateway's to report
+    if (!(cause instanceof java.io.IOException || cause instanceof io.netty.handler.codec.http2.Http2Exception)) {
       LOG.warn("closing client connection {} after an unexpected error", channel.remoteAddress(), cause);
     }
     ctx.close();
