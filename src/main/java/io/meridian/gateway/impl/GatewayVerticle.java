@@ -10,6 +10,7 @@ import io.meridian.gateway.impl.plugins.AccessLogPlugin;
 import io.meridian.gateway.impl.plugins.MetricsPlugin;
 import io.meridian.gateway.impl.plugins.RequestIdPlugin;
 import io.meridian.gateway.impl.proxy.GatewayRuntime;
+import io.meridian.gateway.impl.proxy.GatewayTls;
 import io.meridian.gateway.impl.proxy.ProxyServer;
 import io.meridian.gateway.impl.proxy.Routing;
 import io.meridian.gateway.impl.route.RouteTable;
@@ -65,6 +66,8 @@ public final class GatewayVerticle extends RoleVerticle {
   @Override
   protected Future<?> startRole() {
     options = GatewayOptions.fromJson(config().getJsonObject("gateway", new JsonObject()));
+    // read and checked before anything starts: a bad file is a start-up error naming gateway.tls.*
+    io.netty.handler.ssl.SslContext tls = options.tls() == null ? null : GatewayTls.serverContext(options.tls());
     VertxInternal internal = (VertxInternal) vertx;
     runtime = new GatewayRuntime(options, internal.transport().channelFactory(false));
     List<GatewayPlugin> plugins = new ArrayList<>();
@@ -87,7 +90,7 @@ public final class GatewayVerticle extends RoleVerticle {
       t.setDaemon(true);
       return t;
     }, 100);
-    server = new ProxyServer(runtime, group, group, internal.transport().serverChannelFactory(false));
+    server = new ProxyServer(runtime, tls, group, group, internal.transport().serverChannelFactory(false));
     detail("waiting for the registry and the rules");
     follow();
     String host = options.listener().host();
@@ -98,8 +101,9 @@ public final class GatewayVerticle extends RoleVerticle {
         .recover(e -> Future.failedFuture(new ListenException("gateway.port", host, port, Listeners.isInUse(e), e)))
         .onSuccess(bound -> {
           boundPort("gateway", bound);
-          log.info("gateway {} ({} tier, plane {}, tenants {}) on {}:{}", options.name(), options.tier(), options.plane(),
-              options.tenants().isEmpty() ? "all" : options.tenants(), host, bound);
+          log.info("gateway {} ({} tier, plane {}, tenants {}) on {}:{} ({})", options.name(), options.tier(), options.plane(),
+              options.tenants().isEmpty() ? "all" : options.tenants(), host, bound,
+              tls == null ? "HTTP/1.1 and h2c" : "TLS: HTTP/1.1 and HTTP/2 by ALPN");
         })
         .compose(bound -> tcp.start(host))
         .onSuccess(ports -> ports.forEach((name, bound) -> {

@@ -21,6 +21,12 @@ final class Downstream extends ChannelInboundHandlerAdapter {
   final GatewayRuntime runtime;
   final boolean secure;
   final String protocol;
+  /** One HTTP/2 stream (a child channel carrying one exchange) rather than an HTTP/1.1 connection. */
+  final boolean stream;
+  /** A cleartext HTTP/1.1 connection whose first request has not arrived yet: it may ask for h2c. */
+  private boolean upgradable;
+  /** That first request asked for h2c: the switch happens once its (empty) body has been read. */
+  private HttpRequest upgradeRequest;
   Channel channel;
   ChannelHandlerContext ctx;
   /** Whether a read burst is in progress (writes to upstreams are flushed at its end). */
@@ -37,16 +43,40 @@ final class Downstream extends ChannelInboundHandlerAdapter {
   long lastActive = System.nanoTime();
   private UpstreamPool loopState;
 
-  Downstream(GatewayRuntime runtime, boolean secure, String protocol) {
+  /**
+   * {@code protocol}: {@link Http2#PROTOCOL} for a stream, {@code null} for HTTP/1.x (the request's
+   * version); {@code upgradable}: whether its first request may switch the connection to h2c.
+   */
+  Downstream(GatewayRuntime runtime, boolean secure, String protocol, boolean upgradable) {
     this.runtime = runtime;
     this.secure = secure;
     this.protocol = protocol;
+    this.stream = Http2.PROTOCOL.equals(protocol);
+    this.upgradable = upgradable;
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.channel = ctx.channel();
+    if (!stream && channel.isActive()) {
+      watchIdle(); // added after the TLS handshake
+    }
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (loopState != null) {
+      loopState.closed(this); // the connection switched to HTTP/2
+    }
+  }
+
+  /** Joins the loop's list of client connections (idle sweeps); streams are watched by their connection. */
+  private void watchIdle() {
+    if (loopState == null) {
+      loopState = runtime.pool(channel.eventLoop());
+      loopState.opened(this);
+    }
   }
 
   @Override
@@ -72,6 +102,13 @@ final class Downstream extends ChannelInboundHandlerAdapter {
         ReferenceCountUtil.release(msg);
         return;
       }
+      if (upgradable) {
+        upgradable = false;
+        if (Http2.offersUpgrade(request) && !(msg instanceof HttpContent)) {
+          upgradeRequest = request; // switched when its end arrives
+          return;
+        }
+      }
       current = new ProxyExchange(this, request);
       current.start();
     }
@@ -81,6 +118,11 @@ final class Downstream extends ChannelInboundHandlerAdapter {
         x.onRequestContent(content);
       } else {
         content.release();
+        HttpRequest upgrade = upgradeRequest;
+        if (upgrade != null && content instanceof LastHttpContent) {
+          upgradeRequest = null;
+          Http2.upgrade(this, upgrade);
+        }
       }
     }
   }
@@ -97,8 +139,9 @@ final class Downstream extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    loopState = runtime.pool(channel.eventLoop());
-    loopState.opened(this);
+    if (!stream) {
+      watchIdle();
+    }
     ctx.fireChannelActive();
   }
 
@@ -155,7 +198,8 @@ final class Downstream extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (!(cause instanceof java.io.IOException)) {
+    // a client's I/O errors and HTTP/2 protocol errors are not the gateway's to report
+    if (!(cause instanceof java.io.IOException || cause instanceof io.netty.handler.codec.http2.Http2Exception)) {
       LOG.warn("closing client connection {} after an unexpected error", channel.remoteAddress(), cause);
     }
     ctx.close();

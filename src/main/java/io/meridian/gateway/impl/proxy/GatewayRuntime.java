@@ -33,7 +33,9 @@ public final class GatewayRuntime {
       ? io.netty.buffer.ByteBufAllocator.DEFAULT : io.netty.buffer.PooledByteBufAllocator.DEFAULT;
 
   final GatewayOptions options;
+  /** This gateway's {@code Via} entry for requests received over HTTP/1.1 and over HTTP/2. */
   final String via;
+  final String viaHttp2;
   final ChannelFactory<? extends io.netty.channel.Channel> channelFactory;
   private final Map<EventLoop, UpstreamPool> pools = new ConcurrentHashMap<>();
   private volatile RouteTable routes = RouteTable.EMPTY;
@@ -45,6 +47,7 @@ public final class GatewayRuntime {
   public GatewayRuntime(GatewayOptions options, ChannelFactory<? extends io.netty.channel.Channel> channelFactory) {
     this.options = options;
     this.via = "1.1 " + options.name();
+    this.viaHttp2 = "2 " + options.name();
     this.channelFactory = channelFactory;
   }
 

@@ -15,6 +15,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -75,6 +77,11 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
   private final boolean clientKeepAlive;
   private final EventLoop loop;
   private final HttpVersion originalVersion;
+  /**
+   * The client side speaks HTTP/2 (this exchange is one stream): the response goes out as
+   * {@code HttpObject}s that the stream's codec turns into frames, instead of HTTP/1.1 bytes.
+   */
+  private final boolean h2;
   private int hopCount;
 
   // request body
@@ -127,11 +134,17 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
   private long deadlineNanos;
   /** How the request body is framed upstream: raw (length-delimited or none) or re-chunked. */
   private boolean requestChunked;
-  /** How the response body is framed to the client. */
+  /**
+   * How the response body is framed to the client: for HTTP/1.1 as is ({@code RAW}: a length
+   * or the close delimits it), re-chunked, or dropped ({@code NONE}: HEAD, 204, 304); for HTTP/2
+   * passed on as {@code HttpContent}s ({@code H2}) or replaced by the end of the stream ({@code H2_NONE}).
+   */
   private int responseFraming;
   private static final int RAW = 0;
   private static final int CHUNKED = 1;
   private static final int NONE = 2;
+  private static final int H2 = 3;
+  private static final int H2_NONE = 4;
   private boolean discarding;
   private boolean interim;
 
@@ -154,6 +167,7 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     this.clientKeepAlive = HttpUtil.isKeepAlive(request);
     this.loop = downstream.channel.eventLoop();
     this.originalVersion = request.protocolVersion();
+    this.h2 = downstream.stream;
     String uri = request.uri();
     if (!uri.startsWith("/")) {
       // absolute form (http://host/path?q) or '*': route on its path and query
@@ -364,7 +378,12 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     if (!hasProto) {
       h.set(X_FORWARDED_PROTO, downstream.secure ? HTTPS : HTTP);
     }
-    h.set(HttpHeaderNames.VIA, via == null ? runtime.via : via + ", " + runtime.via);
+    if (h2) {
+      h.remove(Http2.STREAM_ID_HEADER);
+      h.remove(Http2.SCHEME_HEADER);
+    }
+    String ours = h2 ? runtime.viaHttp2 : runtime.via;
+    h.set(HttpHeaderNames.VIA, via == null ? ours : via + ", " + ours);
     if (!route.requestHeaders.isEmpty()) {
       route.requestHeaders.apply(h);
     }
@@ -827,7 +846,13 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
       interim = true;
       if (!responseHeadSent) {
         stripHopByHop(r.headers());
-        writeDownstream(Http1.responseHead(downstream.ctx.alloc(), r, downstreamIsHttp10()));
+        if (h2) {
+          // Netty's stream codec sends an informational answer as a HEADERS frame when it is "full"
+          writeDownstream(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, r.status(), Unpooled.EMPTY_BUFFER, r.headers(),
+              EmptyHttpHeaders.INSTANCE));
+        } else {
+          writeDownstream(Http1.responseHead(downstream.ctx.alloc(), r, downstreamIsHttp10()));
+        }
       }
       return;
     }
@@ -923,6 +948,10 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     responseHeadWaiting = false;
     HttpResponse r = response;
     HttpHeaders h = r.headers();
+    if (h2) {
+      sendResponseHeadH2(r, h);
+      return;
+    }
     boolean http10 = downstreamIsHttp10();
     if (request.method() == HttpMethod.HEAD || status == 204 || status == 304) {
       responseFraming = NONE;
@@ -944,12 +973,31 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     }
     responseHeadSent = true;
     writeDownstream(Http1.responseHead(downstream.ctx.alloc(), r, http10));
-    if (responseQueue != null) {
-      HttpContent c;
-      while ((c = responseQueue.poll()) != null && !done) {
-        forwardResponseContent(c);
-      }
+    afterResponseHead();
+  }
+
+  /** The response head to an HTTP/2 stream: no hop-by-hop headers, the body as DATA frames. */
+  private void sendResponseHeadH2(HttpResponse r, HttpHeaders h) {
+    h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+    responseFraming = request.method() == HttpMethod.HEAD || status == 204 || status == 304 ? H2_NONE : H2;
+    responseHeadSent = true;
+    writeDownstream(r instanceof HttpContent ? new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status(), h) : r);
+    afterResponseHead();
+  }
+
+  /** Sends what arrived while the head waited for plugins, and lets the upstream be read again. */
+  private void afterResponseHead() {
+    ArrayDeque<HttpContent> queue = responseQueue;
+    if (queue != null) {
       responseQueue = null;
+      HttpContent c;
+      while ((c = queue.poll()) != null) {
+        if (done) {
+          c.release();
+        } else {
+          forwardResponseContent(c);
+        }
+      }
     }
     Upstream u = upstream;
     if (u != null && !u.channel.config().isAutoRead() && downstream.channel.isWritable()) {
@@ -1030,6 +1078,19 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
           data.release();
         }
       }
+      case H2 -> {
+        if (last || data.isReadable()) {
+          ctx.write(content, ctx.voidPromise()); // a DATA frame (the last one ends the stream; trailers follow it)
+        } else {
+          data.release();
+        }
+      }
+      case H2_NONE -> {
+        data.release();
+        if (last) {
+          ctx.write(LastHttpContent.EMPTY_LAST_CONTENT, ctx.voidPromise());
+        }
+      }
       default -> data.release();
     }
     downstream.needsFlush = true;
@@ -1050,8 +1111,9 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     }
   }
 
-  private void writeDownstream(ByteBuf buf) {
-    downstream.ctx.write(buf, downstream.ctx.voidPromise());
+  /** Writes HTTP/1.1 bytes, or for HTTP/2 an {@code HttpObject}. */
+  private void writeDownstream(Object msg) {
+    downstream.ctx.write(msg, downstream.ctx.voidPromise());
     downstream.needsFlush = true;
   }
 
@@ -1239,7 +1301,9 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
       h.set(HttpHeaderNames.LOCATION, location);
     }
     boolean closeClient = close || !clientKeepAlive || !requestComplete && bodyBytes > REPLAY_LIMIT;
-    if (closeClient) {
+    if (h2) {
+      // no Connection header; "closing" resets the stream once answered (the rest of its body is not wanted)
+    } else if (closeClient) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     } else if (downstreamIsHttp10()) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
@@ -1256,11 +1320,20 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
       }
     }
     responseHeadSent = true;
-    writeDownstream(Http1.responseHead(downstream.ctx.alloc(), r, downstreamIsHttp10()));
-    if (request.method() != HttpMethod.HEAD && body.length > 0) {
-      writeDownstream(r.content());
+    if (h2) {
+      if (request.method() == HttpMethod.HEAD && body.length > 0) {
+        FullHttpResponse head = r.replace(Unpooled.EMPTY_BUFFER);
+        r.release();
+        r = head;
+      }
+      writeDownstream(r); // HEADERS (+ DATA), ending the stream
     } else {
-      r.release();
+      writeDownstream(Http1.responseHead(downstream.ctx.alloc(), r, downstreamIsHttp10()));
+      if (request.method() != HttpMethod.HEAD && body.length > 0) {
+        writeDownstream(r.content());
+      } else {
+        r.release();
+      }
     }
     complete(closeClient);
   }

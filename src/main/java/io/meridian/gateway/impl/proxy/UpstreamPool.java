@@ -11,6 +11,7 @@ import io.netty.channel.EventLoop;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -59,6 +60,8 @@ final class UpstreamPool {
   private final long idleNanos;
   /** Client connections of this loop (for idle timeouts). */
   private Downstream downstreamHead;
+  /** HTTP/2 client connections of this loop (for idle timeouts). */
+  private final java.util.Set<Http2.Connection> http2 = new java.util.HashSet<>();
 
   /** Watches {@code x}'s deadline ({@link ProxyExchange#dueNanos}); O(1), no per-request timer task. */
   void track(ProxyExchange x) {
@@ -90,6 +93,16 @@ final class UpstreamPool {
       downstreamHead.prev = d;
     }
     downstreamHead = d;
+  }
+
+  /** Watches an HTTP/2 client connection for idleness. */
+  void opened(Http2.Connection c) {
+    startSweeping();
+    http2.add(c);
+  }
+
+  void closed(Http2.Connection c) {
+    http2.remove(c);
   }
 
   void closed(Downstream d) {
@@ -147,6 +160,15 @@ final class UpstreamPool {
         d.channel.close();
       }
       d = next;
+    }
+    if (!http2.isEmpty()) {
+      List<Http2.Connection> quiet = new ArrayList<>();
+      for (Http2.Connection c : http2) {
+        if (c.idle(now, idleNanos)) {
+          quiet.add(c);
+        }
+      }
+      quiet.forEach(c -> c.channel.close()); // GOAWAY, then close
     }
     for (ArrayDeque<Upstream> deque : new ArrayList<>(idle.values())) {
       Upstream oldest;
