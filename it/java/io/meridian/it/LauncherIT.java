@@ -164,7 +164,7 @@ class LauncherIT {
     int port = MeridianProcess.freePort();
     Map<String, String> env = new HashMap<>(MeridianProcess.loopbackEnv(port, work.resolve("data")));
     env.put("MERIDIAN_LOG_FORMAT", "json");
-    try (MeridianProcess m = MeridianProcess.start(work, env, port, "--roles", "gateway")) {
+    try (MeridianProcess m = MeridianProcess.start(work, env, port, "--roles", "registry,rules,gateway")) {
       m.awaitReady(START);
       List<JsonObject> lines = m.stdout().lines().map(JsonObject::new).toList();
       assertThat(lines).isNotEmpty().allSatisfy(l -> assertThat(l.fieldNames()).contains("time", "level", "role", "message"));

@@ -273,6 +273,8 @@ public final class Node implements NodeView {
       RoleStatus status = role.status();
       if (status.state() != RoleState.STARTED) {
         waiting.put(status.name(), status.state().id());
+      } else if (status.waiting()) {
+        waiting.put(status.name(), "waiting for " + status.detail());
       }
     }
     if (ready && waiting.isEmpty()) {

@@ -74,7 +74,13 @@ class NodeTest {
   void probesAreOpenAndStatusNeedsAToken() throws Exception {
     start(Map.of(), List.of(), null);
     assertThat(get("/health", null).statusCode()).isEqualTo(200);
+    // roles that follow others (gateway, xDS) serve a moment after they started
     HttpResponse<String> ready = get("/ready", null);
+    for (int i = 0; i < 250 && ready.statusCode() != 200; i++) {
+      assertThat(new JsonObject(ready.body()).getJsonObject("roles").encode()).contains("waiting for the registry and the rules");
+      Thread.sleep(20);
+      ready = get("/ready", null);
+    }
     assertThat(ready.statusCode()).isEqualTo(200);
     assertThat(new JsonObject(ready.body()).getString("status")).isEqualTo("ready");
 

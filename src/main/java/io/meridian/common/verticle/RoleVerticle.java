@@ -24,6 +24,7 @@ public abstract class RoleVerticle extends VerticleBase {
   private final Map<String, Integer> ports = new ConcurrentHashMap<>();
   private volatile RoleState state = RoleState.DEPLOYING;
   private volatile String detail;
+  private volatile boolean waiting;
 
   protected RoleVerticle(String role, RoleContext roleContext) {
     this.role = Objects.requireNonNull(role, "role");
@@ -78,6 +79,15 @@ public abstract class RoleVerticle extends VerticleBase {
     this.detail = detail;
   }
 
+  /**
+   * Marks the started role as not serving yet because it waits for {@code what} (shown as its
+   * detail; the node's {@code /ready} answers 503 meanwhile), or as serving ({@code null}).
+   */
+  protected void waitingFor(String what) {
+    this.detail = what;
+    this.waiting = what != null;
+  }
+
   /** Records a bound port under its listener's contract name (e.g. {@code gateway}). */
   protected void boundPort(String listener, int port) {
     ports.put(listener, port);
@@ -90,6 +100,6 @@ public abstract class RoleVerticle extends VerticleBase {
 
   /** A consistent snapshot for status and readiness; safe to call from any thread. */
   public RoleStatus status() {
-    return new RoleStatus(role, state, implemented(), detail, ports);
+    return new RoleStatus(role, state, implemented(), detail, ports, waiting);
   }
 }

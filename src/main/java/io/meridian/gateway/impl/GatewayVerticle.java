@@ -91,7 +91,7 @@ public final class GatewayVerticle extends RoleVerticle {
       return t;
     }, 100);
     server = new ProxyServer(runtime, tls, group, group, internal.transport().serverChannelFactory(false));
-    detail("waiting for the registry and the rules");
+    waitingFor("the registry and the rules");
     follow();
     String host = options.listener().host();
     int port = options.listener().port();
@@ -137,7 +137,7 @@ public final class GatewayVerticle extends RoleVerticle {
       } else if (registry != null && rules != null) {
         rebuild();
         runtime.ready(true);
-        detail(null);
+        waitingFor(null);
         log.info("routing from {} instances and {} rules", registry.instances().size(), rules.rules().size());
       } else {
         Throwable why = r.failed() ? r.cause() : q.cause();

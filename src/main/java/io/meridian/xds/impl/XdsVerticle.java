@@ -87,7 +87,7 @@ public final class XdsVerticle extends RoleVerticle {
     grpc.callHandler(DELTA, this::incremental);
     http = vertx.createHttpServer(new HttpServerOptions()).requestHandler(grpc);
     consumer = vertx.eventBus().consumer(Addresses.xds(roleContext.nodeId()), BusService.handler(this::dispatch));
-    detail("waiting for the registry and the rules");
+    waitingFor("the registry and the rules");
     follow();
     return Listeners.listen(http, "xds.port", options.listener()).onSuccess(s -> {
       boundPort("xds", s.actualPort());
@@ -113,7 +113,7 @@ public final class XdsVerticle extends RoleVerticle {
       if (stopping) {
         closeViews();
       } else if (registry != null && rules != null) {
-        detail(null);
+        waitingFor(null);
         log.info("serving xDS from {} instances and {} rules", registry.instances().size(), rules.rules().size());
         server.start();
       } else {

@@ -23,11 +23,11 @@ import org.junit.jupiter.api.Test;
 /** How an edge gateway hands a request to a tenant's gateway, and how that gateway reads it. */
 class EdgeRoutingTest {
 
-  private final EmbeddedChannel channel = new EmbeddedChannel();
+  private final List<EmbeddedChannel> channels = new java.util.ArrayList<>();
 
   @AfterEach
   void close() {
-    channel.finishAndReleaseAll();
+    channels.forEach(EmbeddedChannel::finishAndReleaseAll);
   }
 
   private static Instance instance(String id, String tenant, String service, int port) {
@@ -51,14 +51,14 @@ class EdgeRoutingTest {
     GatewayRuntime runtime = new GatewayRuntime(options, null);
     RouteTable table = new RouteTableBuilder(options).build(REGISTRY, List.of());
     runtime.routes(table);
-    Downstream downstream = new Downstream(runtime, false, "HTTP/1.1");
-    channel.pipeline().addLast(downstream);
+    Downstream downstream = new Downstream(runtime, false, "HTTP/1.1", false);
+    EmbeddedChannel channel = new EmbeddedChannel(downstream);
+    channels.add(channel);
     DefaultHttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, target);
     request.headers().set(HttpHeaderNames.HOST, host);
     ProxyExchange x = new ProxyExchange(downstream, request);
     PluginFailure failure = new Routing(options).route(x);
     assertThat(failure).as(failure == null ? "" : failure.getMessage()).isNull();
-    channel.pipeline().remove(downstream);
     return x;
   }
 
