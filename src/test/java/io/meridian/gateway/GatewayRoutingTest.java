@@ -260,6 +260,61 @@ class GatewayRoutingTest {
   }
 
   @Test
+  void requestsInFlightAreLimitedAndKeepTheRouteTheyStartedWith() throws Exception {
+    gw = GatewayTestNode.start(dir, Map.of());
+    TestBackend v1 = backend("v1");
+    TestBackend v2 = backend("v2");
+    gw.register(v1.registration("f-1", "flight", "v1"));
+    gw.register(v2.registration("f-2", "flight", "v2"));
+    gw.apply("""
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: flight, namespace: default}
+        spec:
+          host: flight
+          trafficPolicy:
+            connectionPool:
+              http: {http2MaxRequests: 1}
+          subsets:
+          - {name: v1, labels: {version: v1}}
+          - {name: v2, labels: {version: v2}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: flight, namespace: default}
+        spec:
+          hosts: [flight]
+          http:
+          - route: [{destination: {host: flight, subset: v1}}]
+        """);
+    gw.awaitRoute("/api/flight/");
+    Thread.sleep(1000);
+    v1.delayMillis = 1500;
+    CompletableFuture<HttpResponse<String>> slow = gw.getAsync("/api/flight/slow");
+    gw.await("the slow request at the backend", () -> v1.inFlight.get() == 1);
+    // a second request while one is in flight: over http2MaxRequests
+    HttpResponse<String> over = gw.get("/api/flight/other");
+    assertThat(over.statusCode()).isEqualTo(503);
+    assertThat(errorCode(over)).isEqualTo("overflow");
+    assertThat(json(over).getJsonObject("error").getString("message")).contains("http2MaxRequests");
+    // the route changes while the request is in flight: new requests follow it, the old one is unaffected
+    gw.apply("""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: flight, namespace: default}
+        spec:
+          hosts: [flight]
+          http:
+          - route: [{destination: {host: flight, subset: v2}}]
+        """);
+    HttpResponse<String> first = slow.get(20, TimeUnit.SECONDS);
+    assertThat(first.statusCode()).isEqualTo(200);
+    assertThat(json(first).getString("name")).isEqualTo("v1");
+    v1.delayMillis = 0;
+    assertThat(json(gw.get("/api/flight/next")).getString("name")).isEqualTo("v2");
+  }
+
+  @Test
   void outlierDetectionEjectsAFailingEndpoint() throws Exception {
     gw = GatewayTestNode.start(dir, Map.of());
     TestBackend good = backend("good");
