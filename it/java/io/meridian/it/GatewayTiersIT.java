@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Two gateway tiers from one jar, as three clustered JVMs on 127.0.0.1 sharing one registry:
  * node {@code edge} runs the registry, the rules and an edge gateway; nodes {@code acme} and
  * {@code dflt} each run only a tenant gateway, scoped to tenant {@code acme} and {@code default},
- * registered as service {@code meridian-gateway} of their tenant.
+ * registered as service {@code meridian-gateway} of their tenant (acme's by itself, {@code gateway.advertise}).
  */
 class GatewayTiersIT {
 
@@ -49,8 +49,9 @@ class GatewayTiersIT {
     try {
       MeridianProcess edge = node(closing, "edge", hz, 0, cluster, Map.of("MERIDIAN_GATEWAY_TIER", "edge",
           "MERIDIAN_GATEWAY_NAME", "edge", "MERIDIAN_GATEWAY_HOST_DOMAIN", "apps.test"), "registry,rules,gateway");
+      // acme's gateway registers itself (gateway.advertise); default's is registered like any instance
       MeridianProcess acme = node(closing, "acme", hz, 1, cluster, Map.of("MERIDIAN_GATEWAY_TENANTS", "acme",
-          "MERIDIAN_GATEWAY_NAME", "gw-acme"), "gateway");
+          "MERIDIAN_GATEWAY_NAME", "gw-acme", "MERIDIAN_GATEWAY_ADVERTISE", "127.0.0.1"), "gateway");
       MeridianProcess dflt = node(closing, "dflt", hz, 2, cluster, Map.of("MERIDIAN_GATEWAY_TENANTS", "default",
           "MERIDIAN_GATEWAY_NAME", "gw-default"), "gateway");
       for (MeridianProcess n : List.of(edge, acme, dflt)) {
@@ -65,7 +66,6 @@ class GatewayTiersIT {
       HttpBackend defaultOrders = backend(closing, "orders-default");
       HttpBackend betaPayments = backend(closing, "payments-beta");
       HttpBackend weather = backend(closing, "weather");
-      register(edge, token, instance("gw-acme-1", "acme", "meridian-gateway", null, acmePort));
       register(edge, token, instance("gw-default-1", "default", "meridian-gateway", null, dfltPort));
       register(edge, token, instance("orders-acme-1", "acme", "orders", "v1", acmeOrders.port()));
       register(edge, token, instance("orders-default-1", "default", "orders", "v1", defaultOrders.port()));

@@ -315,6 +315,30 @@ class GatewayRoutingTest {
   }
 
   @Test
+  void aTenantGatewayRegistersItselfAndComesBackWhenLost() throws Exception {
+    gw = GatewayTestNode.start(dir, Map.of("MERIDIAN_GATEWAY_TENANTS", "acme,beta", "MERIDIAN_GATEWAY_ADVERTISE", "127.0.0.1"));
+    java.util.function.Function<String, JsonObject> registered = tenant -> {
+      try {
+        JsonObject list = new JsonObject(gw.admin("GET", "/api/v1/services/meridian-gateway/endpoints?tenant=" + tenant,
+            null, null).body());
+        return list.getJsonArray("endpoints", new io.vertx.core.json.JsonArray()).isEmpty() ? null
+            : list.getJsonArray("endpoints").getJsonObject(0);
+      } catch (Exception e) {
+        return null;
+      }
+    };
+    gw.await("registered in both tenants", () -> registered.apply("acme") != null && registered.apply("beta") != null);
+    JsonObject endpoint = registered.apply("acme");
+    assertThat(endpoint.getString("address")).isEqualTo("127.0.0.1");
+    assertThat(endpoint.getInteger("port")).isEqualTo(gw.gatewayPort);
+    assertThat(endpoint.getString("status")).isEqualTo("passing");
+    // lost (deregistered behind its back): the next heartbeat registers it again
+    gw.deregister(endpoint.getString("instance"));
+    assertThat(registered.apply("acme")).isNull();
+    gw.await("registered again", () -> registered.apply("acme") != null);
+  }
+
+  @Test
   void outlierDetectionEjectsAFailingEndpoint() throws Exception {
     gw = GatewayTestNode.start(dir, Map.of());
     TestBackend good = backend("good");

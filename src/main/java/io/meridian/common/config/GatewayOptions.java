@@ -35,11 +35,14 @@ import java.util.TreeMap;
  * @param tcp                L4 listeners: a publish port per TCP service (port 0 = any free port)
  * @param accessLog          one line per request on logger {@code io.meridian.gateway.access}
  * @param eventLoops         the proxy's own event-loop threads (0 = one per core)
+ * @param advertise          the address at which this gateway registers itself in the registry as service
+ *                           {@code meridian-gateway} of each tenant it serves (what an edge gateway forwards to);
+ *                           {@code null} = it does not register itself
  */
 public record GatewayOptions(ListenerOptions listener, String name, String tier, List<String> tenants, String plane,
     String visibility, Map<String, String> labels, String hostDomain, int hopLimit, Duration connectTimeout,
     Duration requestTimeout, Duration idleTimeout, long maxHeaderSize, Tls tls, List<TcpRoute> tcp, boolean accessLog,
-    int eventLoops) {
+    int eventLoops, String advertise) {
 
   public static final String EDGE = "edge";
   public static final String TENANT = "tenant";
@@ -132,13 +135,24 @@ public record GatewayOptions(ListenerOptions listener, String name, String tier,
     }
     boolean accessLog = r.read("accessLog", a -> a.bool("enabled", false));
     int eventLoops = r.intValue("eventLoops", 0, 0, 1024);
+    String advertise = r.string("advertise", null);
+    if (advertise != null) {
+      if (!tier.equals(TENANT)) {
+        throw new ConfigException(r.path("advertise"), "only a tenant gateway registers itself (" + r.path("tier") + " is "
+            + tier + ")");
+      }
+      if (io.meridian.common.net.Cidr.ipLiteral(advertise) == null) {
+        throw new ConfigException(r.path("advertise"), "must be an IP address (how other gateways reach this one), got '"
+            + advertise + "'");
+      }
+    }
     return new GatewayOptions(listener, name, tier, tenants, plane, visibility, labels, hostDomain, hopLimit, connectTimeout,
-        requestTimeout, idleTimeout, maxHeaderSize, tls, tcp, accessLog, eventLoops);
+        requestTimeout, idleTimeout, maxHeaderSize, tls, tcp, accessLog, eventLoops, advertise);
   }
 
   GatewayOptions withDefaultHost(String host) {
     return new GatewayOptions(listener.withDefaultHost(host), name, tier, tenants, plane, visibility, labels, hostDomain,
-        hopLimit, connectTimeout, requestTimeout, idleTimeout, maxHeaderSize, tls, tcp, accessLog, eventLoops);
+        hopLimit, connectTimeout, requestTimeout, idleTimeout, maxHeaderSize, tls, tcp, accessLog, eventLoops, advertise);
   }
 
   /** Whether this gateway serves {@code tenant}. */
@@ -165,7 +179,8 @@ public record GatewayOptions(ListenerOptions listener, String name, String tier,
         .put("tls", tls == null ? new JsonObject().put("certFile", null).put("keyFile", null) : tls.toJson())
         .put("tcp", new JsonArray(tcp.stream().map(TcpRoute::toJson).toList()))
         .put("accessLog", new JsonObject().put("enabled", accessLog))
-        .put("eventLoops", eventLoops);
+        .put("eventLoops", eventLoops)
+        .put("advertise", advertise);
   }
 
   /** Reads the JSON form (as the role receives its section). */

@@ -58,6 +58,7 @@ public final class GatewayVerticle extends RoleVerticle {
   private long retryMillis = 50;
   private long rebuildTimer = -1;
   private boolean stopping;
+  private SelfRegistration selfRegistration;
 
   public GatewayVerticle(RoleContext context) {
     super("gateway", context);
@@ -101,6 +102,10 @@ public final class GatewayVerticle extends RoleVerticle {
         .recover(e -> Future.failedFuture(new ListenException("gateway.port", host, port, Listeners.isInUse(e), e)))
         .onSuccess(bound -> {
           boundPort("gateway", bound);
+          if (options.advertise() != null) {
+            selfRegistration = new SelfRegistration(vertx, options, roleContext.nodeId(), bound);
+            selfRegistration.start();
+          }
           log.info("gateway {} ({} tier, plane {}, tenants {}) on {}:{} ({})", options.name(), options.tier(), options.plane(),
               options.tenants().isEmpty() ? "all" : options.tenants(), host, bound,
               tls == null ? "HTTP/1.1 and h2c" : "TLS: HTTP/1.1 and HTTP/2 by ALPN");
@@ -170,7 +175,9 @@ public final class GatewayVerticle extends RoleVerticle {
     stopping = true;
     vertx.cancelTimer(retryTimer);
     vertx.cancelTimer(rebuildTimer);
-    Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
+    // first out of the registry (edges stop sending), then stop accepting
+    Future<Void> deregistered = selfRegistration == null ? Future.succeededFuture() : selfRegistration.stop();
+    Future<Void> closed = deregistered.compose(v -> server == null ? Future.succeededFuture() : server.close());
     return closed.compose(v -> tcp == null ? Future.succeededFuture() : tcp.stop()).andThen(v -> {
       if (runtime != null) {
         runtime.closePools();

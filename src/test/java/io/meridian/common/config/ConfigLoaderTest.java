@@ -151,6 +151,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void onlyATenantGatewayAdvertisesItselfAndAtAnIpAddress() {
+    assertThat(ConfigLoader.load(null, Map.of("MERIDIAN_GATEWAY_ADVERTISE", "10.1.2.3"), List.of()).config().gateway()
+        .advertise()).isEqualTo("10.1.2.3");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("MERIDIAN_GATEWAY_ADVERTISE", "gw.example"), List.of()))
+        .hasMessageContaining("gateway.advertise").hasMessageContaining("IP address");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("MERIDIAN_GATEWAY_ADVERTISE", "10.1.2.3",
+        "MERIDIAN_GATEWAY_TIER", "edge"), List.of()))
+        .hasMessageContaining("gateway.advertise").hasMessageContaining("tenant gateway");
+  }
+
+  @Test
   void gatewayTcpListenersNeedAServiceAPortOfTheirOwnAndAServedTenant() throws Exception {
     MeridianConfig c = ConfigLoader.load(file("gateway:\n  tenants: [shop]\n  tcp:\n    - {port: 17000, service: ledger, tenant: shop}\n"),
         Map.of(), List.of()).config();
