@@ -60,12 +60,22 @@ public interface Exchange {
   /** {@link System#nanoTime()} when the request head arrived. */
   long startNanos();
 
-  // ---- routing (after the ROUTE phase) ------------------------------------------------------
+  // ---- routing -----------------------------------------------------------------------------
+  // The service and its route are located before the first plugin runs (so that plugins of
+  // every phase know which service's policies apply); the ROUTE phase refuses the request when
+  // nothing matched and, when a plugin changed request headers, matches the route again.
+
+  /**
+   * The compiled policy of {@code compiler} (a plugin's {@link GatewayPlugin#policies()}) for
+   * the service this request goes to, or {@code null} when no rule of it applies (or no
+   * service matched).
+   */
+  <T> T policy(PolicyCompiler<T> compiler);
 
   /** The tenant the request is for (known before routing: from host, path or the default). */
   String tenant();
 
-  /** The service routed to, or {@code null} before routing or when nothing matched. */
+  /** The service routed to, or {@code null} when nothing matched. */
   String service();
 
   /** The version (subset or pinned version) routed to, or {@code null}. */

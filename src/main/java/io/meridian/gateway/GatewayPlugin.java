@@ -28,6 +28,14 @@ public interface GatewayPlugin {
     return Future.succeededFuture();
   }
 
+  /**
+   * The compiler of the rules that configure this plugin per service (read with
+   * {@link Exchange#policy(PolicyCompiler)}), or {@code null} for a plugin no rule configures.
+   */
+  default PolicyCompiler<?> policies() {
+    return null;
+  }
+
   /** After the response was sent or the exchange failed, in reverse phase order; must not throw. */
   default void onComplete(Exchange exchange) {
   }

@@ -79,7 +79,13 @@ public final class GatewayVerticle extends RoleVerticle {
     }
     plugins.add(new Routing(options));
     runtime.chain(PluginChain.assemble(plugins));
-    builder = new RouteTableBuilder(options);
+    List<io.meridian.gateway.PolicyCompiler<?>> compilers = new ArrayList<>();
+    for (GatewayPlugin p : plugins) {
+      if (p.policies() != null) {
+        compilers.add(p.policies());
+      }
+    }
+    builder = new RouteTableBuilder(options, compilers);
     Gauge.builder("meridian.gateway.instances", this,
             g -> g.registry == null ? 0 : g.registry.instances().size())
         .description("Instances in this gateway's scoped view of the registry")

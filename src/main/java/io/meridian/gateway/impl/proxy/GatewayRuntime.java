@@ -41,6 +41,11 @@ public final class GatewayRuntime {
   private volatile RouteTable routes = RouteTable.EMPTY;
   private volatile Chain chain = new Chain(new GatewayPlugin[0]);
   private volatile boolean ready;
+  /**
+   * The routing step: a request's service and route are located with it before the first
+   * plugin runs; its plugin refuses unmatched requests in the ROUTE phase.
+   */
+  volatile Routing routing;
   /** Requests waiting for a connection slot (connectionPool.tcp.maxConnections reached), all loops. */
   final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -69,6 +74,13 @@ public final class GatewayRuntime {
 
   public void chain(Chain chain) {
     this.chain = chain;
+    Routing r = null;
+    for (GatewayPlugin p : chain.plugins()) {
+      if (p instanceof Routing routingPlugin) {
+        r = routingPlugin;
+      }
+    }
+    this.routing = r;
   }
 
   /** Whether the registry and rules have been loaded (until then requests get 503). */

@@ -2,6 +2,7 @@ package io.meridian.gateway.impl.proxy;
 
 import io.meridian.gateway.Exchange;
 import io.meridian.gateway.GatewayPlugin;
+import io.meridian.gateway.PolicyCompiler;
 import io.meridian.gateway.PluginFailure;
 import io.meridian.gateway.impl.route.Cluster;
 import io.meridian.gateway.impl.route.Endpoint;
@@ -96,6 +97,10 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
   // routing (set by the routing step)
   String tenant;
   ServiceRoutes service;
+  /** Why no route matched when the route was located (refused in the ROUTE phase), or {@code null}. */
+  PluginFailure routeFailure;
+  /** A plugin changed request headers since the route was located: match it again. */
+  boolean routeDirty;
   HttpRoute route;
   HttpRoute.Destination destination;
   Cluster cluster;
@@ -213,6 +218,10 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     if (!runtime.ready()) {
       local(503, "not_ready", "the gateway has not loaded the registry and the rules yet", false);
       return;
+    }
+    Routing routing = runtime.routing;
+    if (routing != null) {
+      routeFailure = routing.route(this);
     }
     runRequestPlugins(0);
   }
@@ -1452,11 +1461,26 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
   @Override
   public void setRequestHeader(String name, String value) {
     request.headers().set(name, value);
+    headerChanged(name);
+  }
+
+  private void headerChanged(String name) {
+    ServiceRoutes s = service;
+    if (s != null && !s.matchHeaders().isEmpty() && s.matchHeaders().contains(name.toLowerCase(Locale.ROOT))) {
+      routeDirty = true;
+    }
   }
 
   @Override
   public void removeRequestHeader(String name) {
     request.headers().remove(name);
+    headerChanged(name);
+  }
+
+  @Override
+  public <T> T policy(PolicyCompiler<T> compiler) {
+    ServiceRoutes s = service;
+    return s == null ? null : s.policy(compiler);
   }
 
   @Override

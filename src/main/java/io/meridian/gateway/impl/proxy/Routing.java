@@ -49,7 +49,13 @@ public final class Routing implements GatewayPlugin {
 
   @Override
   public Future<Void> onRequest(Exchange exchange) {
-    PluginFailure failure = route((ProxyExchange) exchange);
+    ProxyExchange x = (ProxyExchange) exchange;
+    if (x.routeDirty) {
+      // a plugin changed headers the route may match on
+      x.routeDirty = false;
+      x.routeFailure = route(x);
+    }
+    PluginFailure failure = x.routeFailure;
     return failure == null ? Future.succeededFuture() : Future.failedFuture(failure);
   }
 

@@ -2,6 +2,8 @@ package io.meridian.gateway.impl.route;
 
 import io.meridian.common.config.GatewayOptions;
 import io.meridian.common.units.Durations;
+import io.meridian.gateway.PolicyCompiler;
+import io.meridian.gateway.PolicyTarget;
 import io.meridian.registry.Instance;
 import io.meridian.registry.ServiceBinding;
 import io.meridian.rules.Rule;
@@ -13,14 +15,20 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds a {@link RouteTable} from the gateway's scoped registry view and the rules. Pure but
@@ -33,12 +41,21 @@ import java.util.TreeMap;
  */
 public final class RouteTableBuilder {
 
+  private static final Logger LOG = LoggerFactory.getLogger("io.meridian.gateway");
+
   private final GatewayOptions options;
+  /** The plugins' policy compilers (run on every build). */
+  private final List<PolicyCompiler<?>> compilers;
   private final Map<String, Endpoint> endpoints = new HashMap<>();
   private long generation;
 
   public RouteTableBuilder(GatewayOptions options) {
+    this(options, List.of());
+  }
+
+  public RouteTableBuilder(GatewayOptions options, List<PolicyCompiler<?>> compilers) {
     this.options = options;
+    this.compilers = List.copyOf(compilers);
   }
 
   /** One service's instances as grouped while building. */
@@ -148,7 +165,7 @@ public final class RouteTableBuilder {
       HttpRoute[] routes = vs == null ? new HttpRoute[] {defaultRoute(serviceClusters.get(e.getKey()))}
           : compile(vs, g, serviceClusters, subsetClusters);
       ServiceRoutes s = new ServiceRoutes(g.tenant(), g.name(), g.kind(), normalizePrefix(g.path()), g.strip(),
-          serviceClusters.get(e.getKey()), versionClusters.get(e.getKey()), routes);
+          serviceClusters.get(e.getKey()), versionClusters.get(e.getKey()), routes, policies(g, rules), matchHeaders(vs));
       services.put(e.getKey(), s);
       if (!g.kind().equals("mesh")) {
         sharedCount.merge(g.name(), 1, Integer::sum);
@@ -170,6 +187,63 @@ public final class RouteTableBuilder {
     perTenant.forEach((t, m) -> byTenant.put(t, new NameIndex(m)));
     return new RouteTable(++generation, Map.copyOf(services), Map.copyOf(shared), List.copyOf(prefixes), Map.copyOf(tcp),
         Map.copyOf(byTenant), new NameIndex(shared));
+  }
+
+  /** The header names (lower case) the VirtualService's HTTP matches look at. */
+  private static Set<String> matchHeaders(Rule vs) {
+    if (vs == null) {
+      return Set.of();
+    }
+    Set<String> names = new HashSet<>();
+    for (Object http : vs.spec().getJsonArray("http", new JsonArray())) {
+      for (Object m : ((JsonObject) http).getJsonArray("match", new JsonArray())) {
+        JsonObject match = (JsonObject) m;
+        for (String field : List.of("headers", "withoutHeaders")) {
+          match.getJsonObject(field, new JsonObject()).fieldNames().forEach(n -> names.add(n.toLowerCase(Locale.ROOT)));
+        }
+      }
+    }
+    return Set.copyOf(names);
+  }
+
+  /** Each plugin's compiled policy for the service of {@code g} (only those that apply). */
+  private Map<PolicyCompiler<?>, Object> policies(Group g, Collection<Rule> rules) {
+    if (compilers.isEmpty()) {
+      return Map.of();
+    }
+    List<Map<String, String>> labels = new ArrayList<>();
+    for (Instance i : g.instances()) {
+      Map<String, String> l = new HashMap<>(i.spec().labels());
+      ServiceBinding b = i.spec().service(g.name());
+      if (b != null && !b.version().isEmpty()) {
+        l.putIfAbsent("version", b.version());
+      }
+      labels.add(l);
+    }
+    PolicyTarget target = new PolicyTarget(g.tenant(), g.name(), labels);
+    Map<PolicyCompiler<?>, Object> compiled = new IdentityHashMap<>();
+    for (PolicyCompiler<?> compiler : compilers) {
+      List<Rule> mine = new ArrayList<>();
+      for (Rule r : rules) {
+        if (r.namespace().equals(g.tenant()) && compiler.kinds().contains(r.kind())) {
+          mine.add(r);
+        }
+      }
+      if (mine.isEmpty()) {
+        continue;
+      }
+      mine.sort(Comparator.comparing(Rule::key));
+      try {
+        Object policy = compiler.compile(target, mine);
+        if (policy != null) {
+          compiled.put(compiler, policy);
+        }
+      } catch (IllegalArgumentException e) {
+        LOG.warn("service {}/{}: a {} rule cannot be used, the service goes without it: {}", g.tenant(), g.name(),
+            compiler.kinds(), e.getMessage());
+      }
+    }
+    return compiled.isEmpty() ? Map.of() : Collections.unmodifiableMap(compiled);
   }
 
   static boolean isHttp(String protocol) {

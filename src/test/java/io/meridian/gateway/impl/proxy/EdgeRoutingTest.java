@@ -47,9 +47,13 @@ class EdgeRoutingTest {
 
   /** Routes {@code GET target} (with {@code host}) at a gateway configured by {@code gateway}; the exchange after routing. */
   private ProxyExchange route(JsonObject gateway, String host, String target) {
+    return route(gateway, host, target, List.of());
+  }
+
+  private ProxyExchange route(JsonObject gateway, String host, String target, List<io.meridian.rules.Rule> rules) {
     GatewayOptions options = GatewayOptions.fromJson(gateway);
     GatewayRuntime runtime = new GatewayRuntime(options, null);
-    RouteTable table = new RouteTableBuilder(options).build(REGISTRY, List.of());
+    RouteTable table = new RouteTableBuilder(options).build(REGISTRY, rules);
     runtime.routes(table);
     Downstream downstream = new Downstream(runtime, false, "HTTP/1.1", false);
     EmbeddedChannel channel = new EmbeddedChannel(downstream);
@@ -109,5 +113,27 @@ class EdgeRoutingTest {
     assertThat(none.service.tenant()).isEqualTo("default");
     assertThat(none.service.name()).isEqualTo(Routing.TENANT_GATEWAY_SERVICE);
     assertThat(none.upstreamUri()).isEqualTo("/api/orders/x");
+  }
+
+  /**
+   * Verifies that a plugin changing a header the service's routes match on makes the ROUTE
+   * phase match again (and that other headers, like the request id, do not).
+   */
+  @Test
+  void aHeaderChangedByAPluginIsRoutedOnOnlyWhenARouteMatchesIt() {
+    io.meridian.rules.Rule vs = new io.meridian.rules.Rule(io.meridian.rules.RuleKind.VIRTUAL_SERVICE,
+        "networking.istio.io/v1", "default", "orders", java.util.Map.of(), java.util.Map.of(), new JsonObject(
+            "{\"hosts\":[\"orders\"],\"http\":[{\"name\":\"beta\",\"match\":[{\"headers\":{\"x-user\":{\"exact\":\"b\"}}}],"
+                + "\"route\":[{\"destination\":{\"host\":\"orders\"}}]},{\"name\":\"rest\",\"route\":[{\"destination\":{\"host\":\"orders\"}}]}]}"),
+        1, 1, "t", "test");
+    ProxyExchange x = route(new JsonObject(), "gw", "/api/orders/x", List.of(vs));
+    assertThat(x.route()).isEqualTo("rest");
+    x.setRequestHeader("x-request-id", "abc");
+    assertThat(x.routeDirty).isFalse();
+    x.setRequestHeader("X-User", "b");
+    assertThat(x.routeDirty).isTrue();
+    Routing routing = new Routing(GatewayOptions.fromJson(new JsonObject()));
+    assertThat(routing.onRequest(x).succeeded()).isTrue();
+    assertThat(x.route()).isEqualTo("beta");
   }
 }
