@@ -150,6 +150,56 @@ class GatewayRoutingTest {
   }
 
   @Test
+  void aConsistentHashKeyKeepsAUserOnOneVersionWhileTheWeightsHold() throws Exception {
+    gw = GatewayTestNode.start(dir, Map.of());
+    TestBackend v1 = backend("v1");
+    TestBackend v2 = backend("v2");
+    gw.register(v1.registration("s-1", "sticky", "v1"));
+    gw.register(v2.registration("s-2", "sticky", "v2"));
+    gw.apply("""
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: sticky, namespace: default}
+        spec:
+          host: sticky
+          trafficPolicy:
+            loadBalancer: {consistentHash: {httpHeaderName: x-user}}
+          subsets:
+          - {name: v1, labels: {version: v1}}
+          - {name: v2, labels: {version: v2}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: sticky, namespace: default}
+        spec:
+          hosts: [sticky]
+          http:
+          - route:
+            - {destination: {host: sticky, subset: v1}, weight: 50}
+            - {destination: {host: sticky, subset: v2}, weight: 50}
+        """);
+    gw.awaitRoute("/api/sticky/");
+    Thread.sleep(1000);
+    Map<String, String> pinned = new java.util.HashMap<>();
+    for (int round = 0; round < 5; round++) {
+      for (int u = 0; u < 40; u++) {
+        String version = json(gw.get("/api/sticky/x", "x-user", "user-" + u)).getString("name");
+        String before = pinned.putIfAbsent("user-" + u, version);
+        assertThat(before == null ? version : before).as("user-" + u + " in round " + round).isEqualTo(version);
+      }
+    }
+    // the weights still hold across users
+    long onV2 = pinned.values().stream().filter("v2"::equals).count();
+    assertThat(onV2).isBetween(8L, 32L);
+    // without the key, requests spread as the weights say
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (int i = 0; i < 40; i++) {
+      seen.add(json(gw.get("/api/sticky/x")).getString("name"));
+    }
+    assertThat(seen).containsExactlyInAnyOrder("v1", "v2");
+  }
+
+  @Test
   void errorsAreMappedWithAJsonBodyAndTheGatewayHeader() throws Exception {
     gw = GatewayTestNode.start(dir, Map.of("MERIDIAN_GATEWAY_CONNECT_TIMEOUT", "1s"));
     int closed;

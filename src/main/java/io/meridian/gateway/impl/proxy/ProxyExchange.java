@@ -1,5 +1,6 @@
 package io.meridian.gateway.impl.proxy;
 
+import io.meridian.gateway.Attributes;
 import io.meridian.gateway.Exchange;
 import io.meridian.gateway.GatewayPlugin;
 import io.meridian.gateway.PolicyCompiler;
@@ -382,7 +383,7 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
       h.remove(HttpHeaderNames.TE);
     }
     h.set(HOPS, HOP_VALUES[Math.min(hopCount + 1, HOP_VALUES.length - 1)]);
-    String client = clientIp();
+    String client = peerIp(); // X-Forwarded-For gets the address this hop saw
     h.set(X_FORWARDED_FOR, xff == null ? client : xff + ", " + client);
     if (!hasProto) {
       h.set(X_FORWARDED_PROTO, downstream.secure ? HTTPS : HTTP);
@@ -422,7 +423,18 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
 
   private String clientIp;
 
+  /** The client as the gateway trusts it ({@link Attributes#CLIENT_IP} when a plugin set it), else the TCP peer. */
   private String clientIp() {
+    if (attributes != null) {
+      String trusted = get(Attributes.CLIENT_IP);
+      if (trusted != null) {
+        return trusted;
+      }
+    }
+    return peerIp();
+  }
+
+  private String peerIp() {
     if (clientIp == null) {
       clientIp = downstream.clientIp();
     }
@@ -1376,7 +1388,11 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
   // ---- hashing ------------------------------------------------------------------------------
 
   private String hashKey() {
-    LbPolicy lb = cluster.lb;
+    return hashKey(cluster.lb);
+  }
+
+  /** The request's consistent-hash key under {@code lb} (header, cookie, client IP or query parameter), or {@code null}. */
+  String hashKey(LbPolicy lb) {
     if (lb.kind() != LbPolicy.Kind.CONSISTENT_HASH) {
       return null;
     }
@@ -1579,6 +1595,9 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
       attributes = new IdentityHashMap<>(4);
     }
     attributes.put(key, value);
+    if (key == Attributes.CLIENT_IP) {
+      routeDirty = true; // source-IP hashing (sticky canary) and matches may pick differently
+    }
   }
 
   // ---- Match.Request --------------------------------------------------------------------------

@@ -163,7 +163,11 @@ public final class Routing implements GatewayPlugin {
     if (route.destinations.length == 0) {
       return new PluginFailure(503, "no_healthy_endpoint", "the route " + route.name + " has no destination");
     }
-    HttpRoute.Destination destination = route.pick();
+    // sticky canary: the host's consistent-hash key also picks among weighted destinations
+    Cluster all = service.all();
+    HttpRoute.Destination destination = route.destinations.length > 1 && all != null
+        && all.lb.kind() == io.meridian.gateway.impl.route.LbPolicy.Kind.CONSISTENT_HASH
+        ? route.pick(x.hashKey(all.lb)) : route.pick();
     x.destination = destination;
     if (pinned != null) {
       Cluster c = service.versions().get(pinned);

@@ -223,7 +223,7 @@ public final class Cluster {
   }
 
   /** 64-bit FNV-1a mixed with a murmur finalizer: stable across JVMs (the ring must not move between restarts). */
-  static long hash(String key) {
+  public static long hash(String key) {
     long h = 0xcbf29ce484222325L;
     for (int i = 0; i < key.length(); i++) {
       h ^= key.charAt(i);

@@ -131,6 +131,25 @@ public final class HttpRoute {
   }
 
   /** The destination for one request (by weight). */
+  /**
+   * Sticky canary: the destination for {@code key} (the host's consistent-hash key), the same
+   * for the same key while the weights hold — a user stays on one version. Raising the weight
+   * of the last destination only moves keys onto it. {@code null} key: {@link #pick()}.
+   */
+  public Destination pick(String key) {
+    if (key == null || destinations.length == 1) {
+      return pick();
+    }
+    long r = Math.floorMod(Cluster.hash(key), (long) Math.max(1, totalWeight));
+    for (Destination d : destinations) {
+      r -= d.weight();
+      if (r < 0) {
+        return d;
+      }
+    }
+    return destinations[destinations.length - 1];
+  }
+
   public Destination pick() {
     if (destinations.length == 1) {
       return destinations[0];
