@@ -64,6 +64,14 @@ public final class Addresses {
   public static final String MEMBERS = PREFIX + "members";
 
   /**
+   * Point to point (send, no reply) to a telemetry role: a batch of finished spans as a JSON
+   * array of Zipkin v2 spans ({@code traceId, id, parentId, name, kind, timestamp, duration}
+   * in µs, {@code localEndpoint}, {@code remoteEndpoint}, {@code tags}). Producers (the
+   * gateway) batch and drop what no telemetry role takes.
+   */
+  public static final String TELEMETRY_SPANS = PREFIX + "telemetry.spans";
+
+  /**
    * Request/reply on each node running the xds role: that node's xDS streams (actions
    * {@code clients}, {@code config_dump}). Absent on nodes without the role.
    */

@@ -112,6 +112,25 @@ public final class ConfigReader {
     return intValue(key, def, 0, 65535);
   }
 
+  /** A decimal number ({@code 0.25}, {@code "0.25"}, {@code 1}). */
+  public double doubleValue(String key, double def) {
+    Object value = take(key);
+    if (value == null) {
+      return def;
+    }
+    if (value instanceof Number n) {
+      return n.doubleValue();
+    }
+    if (value instanceof String s) {
+      try {
+        return Double.parseDouble(s.trim());
+      } catch (NumberFormatException e) {
+        // fall through
+      }
+    }
+    throw new ConfigException(path(key), "expected a number, got " + describe(value));
+  }
+
   public boolean bool(String key, boolean def) {
     Object value = take(key);
     if (value == null) {

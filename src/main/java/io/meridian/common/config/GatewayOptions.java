@@ -38,11 +38,13 @@ import java.util.TreeMap;
  * @param advertise          the address at which this gateway registers itself in the registry as service
  *                           {@code meridian-gateway} of each tenant it serves (what an edge gateway forwards to);
  *                           {@code null} = it does not register itself
+ * @param traceSampling      the share of requests traced when the caller did not decide (0–1); a
+ *                           caller's sampled flag ({@code traceparent}, B3) is followed
  */
 public record GatewayOptions(ListenerOptions listener, String name, String tier, List<String> tenants, String plane,
     String visibility, Map<String, String> labels, String hostDomain, int hopLimit, Duration connectTimeout,
     Duration requestTimeout, Duration idleTimeout, long maxHeaderSize, Tls tls, List<TcpRoute> tcp, boolean accessLog,
-    int eventLoops, String advertise) {
+    int eventLoops, String advertise, double traceSampling) {
 
   public static final String EDGE = "edge";
   public static final String TENANT = "tenant";
@@ -146,13 +148,21 @@ public record GatewayOptions(ListenerOptions listener, String name, String tier,
             + advertise + "'");
       }
     }
+    double traceSampling = r.read("tracing", t -> {
+      double v = t.doubleValue("sampling", 0.01);
+      if (v < 0 || v > 1 || Double.isNaN(v)) {
+        throw new ConfigException(t.path("sampling"), "must be between 0 and 1 (a share of requests), got " + v);
+      }
+      return v;
+    });
     return new GatewayOptions(listener, name, tier, tenants, plane, visibility, labels, hostDomain, hopLimit, connectTimeout,
-        requestTimeout, idleTimeout, maxHeaderSize, tls, tcp, accessLog, eventLoops, advertise);
+        requestTimeout, idleTimeout, maxHeaderSize, tls, tcp, accessLog, eventLoops, advertise, traceSampling);
   }
 
   GatewayOptions withDefaultHost(String host) {
     return new GatewayOptions(listener.withDefaultHost(host), name, tier, tenants, plane, visibility, labels, hostDomain,
-        hopLimit, connectTimeout, requestTimeout, idleTimeout, maxHeaderSize, tls, tcp, accessLog, eventLoops, advertise);
+        hopLimit, connectTimeout, requestTimeout, idleTimeout, maxHeaderSize, tls, tcp, accessLog, eventLoops, advertise,
+        traceSampling);
   }
 
   /** Whether this gateway serves {@code tenant}. */
@@ -180,7 +190,8 @@ public record GatewayOptions(ListenerOptions listener, String name, String tier,
         .put("tcp", new JsonArray(tcp.stream().map(TcpRoute::toJson).toList()))
         .put("accessLog", new JsonObject().put("enabled", accessLog))
         .put("eventLoops", eventLoops)
-        .put("advertise", advertise);
+        .put("advertise", advertise)
+        .put("tracing", new JsonObject().put("sampling", traceSampling));
   }
 
   /** Reads the JSON form (as the role receives its section). */

@@ -59,6 +59,7 @@ public final class GatewayVerticle extends RoleVerticle {
   private long rebuildTimer = -1;
   private boolean stopping;
   private SelfRegistration selfRegistration;
+  private List<GatewayPlugin> plugins = List.of();
 
   public GatewayVerticle(RoleContext context) {
     super("gateway", context);
@@ -71,8 +72,10 @@ public final class GatewayVerticle extends RoleVerticle {
     io.netty.handler.ssl.SslContext tls = options.tls() == null ? null : GatewayTls.serverContext(options.tls());
     VertxInternal internal = (VertxInternal) vertx;
     runtime = new GatewayRuntime(options, internal.transport().channelFactory(false));
-    List<GatewayPlugin> plugins = new ArrayList<>();
+    plugins = new ArrayList<>();
     plugins.add(new RequestIdPlugin());
+    plugins.add(new io.meridian.gateway.impl.plugins.TracingPlugin(vertx, options.name(), options.traceSampling(),
+        roleContext.meters()));
     plugins.add(new MetricsPlugin(roleContext.meters(), options.name()));
     if (options.accessLog()) {
       plugins.add(new AccessLogPlugin());
@@ -188,7 +191,17 @@ public final class GatewayVerticle extends RoleVerticle {
       if (runtime != null) {
         runtime.closePools();
       }
-    }).compose(v -> closeViews()).compose(v -> {
+    }).compose(v -> closeViews()).andThen(v -> {
+      for (GatewayPlugin p : plugins) {
+        if (p instanceof AutoCloseable closeable) {
+          try {
+            closeable.close();
+          } catch (Exception e) {
+            log.warn("plugin {} did not close cleanly: {}", p.id(), e.getMessage());
+          }
+        }
+      }
+    }).compose(v -> {
       if (group == null) {
         return Future.succeededFuture();
       }

@@ -1,5 +1,6 @@
 package io.meridian.gateway.impl.proxy;
 
+import io.meridian.gateway.AttemptObserver;
 import io.meridian.gateway.Attributes;
 import io.meridian.gateway.Exchange;
 import io.meridian.gateway.GatewayPlugin;
@@ -814,6 +815,12 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     u.headRequest = request.method() == HttpMethod.HEAD;
     discarding = false;
     interim = false;
+    if (attributes != null) {
+      AttemptObserver observer = get(AttemptObserver.KEY);
+      if (observer != null) {
+        observer.attemptStarted(attempts, u.endpoint.authority, request.headers()::set);
+      }
+    }
     u.ctx.write(requestHead(u), u.ctx.voidPromise());
     if (attempts > 1) {
       // a retry replays the body kept so far (only whole bodies are retried)
@@ -862,6 +869,12 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
       return;
     }
     int code = r.status().code();
+    if (attributes != null && code >= 200) {
+      AttemptObserver observer = get(AttemptObserver.KEY);
+      if (observer != null) {
+        observer.attemptAnswered(code);
+      }
+    }
     if (code >= 100 && code < 200 && code != 101) {
       // interim (100 Continue, 103 Early Hints): pass it on, keep waiting
       interim = true;
