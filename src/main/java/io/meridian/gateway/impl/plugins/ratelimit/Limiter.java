@@ -60,8 +60,14 @@ final class Limiter {
     this.overflow = new Bucket(clock.getAsLong());
   }
 
-  boolean applies(String path) {
-    return pathPrefix == null || path.startsWith(pathPrefix);
+  /** Whether the policy applies to {@code path} (as received), ignoring a leading {@code /t/{tenant}}. */
+  boolean applies(String path, String tenant) {
+    if (pathPrefix == null || path.startsWith(pathPrefix)) {
+      return true;
+    }
+    int t = 3 + tenant.length();
+    return path.startsWith("/t/") && path.startsWith(tenant, 3) && path.length() > t && path.charAt(t) == '/'
+        && path.startsWith(pathPrefix, t);
   }
 
   /** Takes a token for {@code keyValue}: the outcome as {@link Decision} numbers. */

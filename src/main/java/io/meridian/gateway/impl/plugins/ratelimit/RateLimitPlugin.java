@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Rate limiting by {@code RateLimitPolicy} rules ({@link Phase#LIMIT}): token buckets per policy
- * and key value; a request every applying policy allows goes on, the first policy without a
+ * and key value. Every policy of the service whose {@code pathPrefix} (if any) the path starts
+ * with applies, longest prefix first; a request every one allows goes on, the first without a
  * token refuses it with 429 {@code rate_limited} and {@code Retry-After}. Allowed and refused
  * responses carry {@code X-RateLimit-Limit}, {@code -Remaining} and {@code -Reset} of the most
  * restrictive applying policy. See docs/gateway-ratelimit.md.
@@ -91,7 +92,7 @@ public final class RateLimitPlugin implements GatewayPlugin {
     Decision shown = null;
     String path = exchange.path();
     for (Limiter limiter : limits.limiters()) {
-      if (!limiter.applies(path)) {
+      if (!limiter.applies(path, exchange.tenant())) {
         continue;
       }
       Decision d = limiter.take(limiter.key.of(exchange));
@@ -147,6 +148,8 @@ public final class RateLimitPlugin implements GatewayPlugin {
           limiters.add(limiter(target, rule));
         }
       }
+      // the most specific first: a request refused by a path's own limit is not charged to the service-wide one
+      limiters.sort(java.util.Comparator.comparingInt((Limiter l) -> l.pathPrefix == null ? 0 : l.pathPrefix.length()).reversed());
       return limiters.isEmpty() ? null : new Limits(List.copyOf(limiters));
     }
 
