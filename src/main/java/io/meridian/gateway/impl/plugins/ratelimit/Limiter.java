@@ -70,10 +70,23 @@ final class Limiter {
         && path.startsWith(pathPrefix, t);
   }
 
+  /** Key values longer than this are stored as their SHA-256 (bounds the memory of a bucket's key). */
+  static final int MAX_KEY_CHARS = 256;
+
   /** Takes a token for {@code keyValue}: the outcome as {@link Decision} numbers. */
   Decision take(String keyValue) {
     long now = clock.getAsLong();
-    return take(bucket(keyValue, now), now);
+    return take(bucket(keyValue.length() > MAX_KEY_CHARS ? digest(keyValue) : keyValue, now), now);
+  }
+
+  static String digest(String keyValue) {
+    try {
+      byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(keyValue.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return "sha256:" + java.util.HexFormat.of().formatHex(hash);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Nanoseconds per token (the rate divided among cluster members for {@code scope: cluster}). */

@@ -134,6 +134,18 @@ class LimiterTest {
     assertThat(busy.remaining()).isEqualTo(1);
   }
 
+  /** Verifies that long key values are stored by digest (bounded size) and still get their own buckets. */
+  @Test
+  void longKeysAreStoredByDigest() {
+    Limiter l = limiter(1, 1, false, 100);
+    String a = "a".repeat(10_000);
+    String b = "a".repeat(9_999) + "b";
+    assertThat(l.take(a).allowed()).isTrue();
+    assertThat(l.take(a).allowed()).isFalse();
+    assertThat(l.take(b).allowed()).isTrue();
+    assertThat(Limiter.digest(a)).hasSize(71).isNotEqualTo(Limiter.digest(b));
+  }
+
   /** Verifies that idle buckets (full again) are the first to go. */
   @Test
   void fullBucketsAreEvictedFirst() {

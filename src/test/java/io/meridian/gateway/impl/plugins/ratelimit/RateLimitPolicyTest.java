@@ -62,6 +62,23 @@ class RateLimitPolicyTest {
     assertThat(changed.take("x").allowed()).isTrue();
   }
 
+  /** Verifies that scope: cluster divides the rate by the cluster's members as the plugin learns them, local scope never. */
+  @Test
+  void clusterScopeFollowsTheMemberCount() {
+    Limiter cluster = plugin.policies().compile(demo,
+        List.of(rule("c", "{\"targetRef\":{\"service\":\"demo\"},\"key\":\"route\",\"rate\":3,\"scope\":\"cluster\"}")))
+        .limiters().get(0);
+    Limiter local = plugin.policies().compile(demo,
+        List.of(rule("l", "{\"targetRef\":{\"service\":\"demo\"},\"key\":\"route\",\"rate\":3,\"scope\":\"local\"}")))
+        .limiters().get(0);
+    assertThat(cluster.interval()).isEqualTo(333_333_333L); // not clustered: like local
+    plugin.clusterMembers(3);
+    assertThat(cluster.interval()).isEqualTo(1_000_000_000L);
+    assertThat(local.interval()).isEqualTo(333_333_333L);
+    plugin.clusterMembers(0);
+    assertThat(cluster.interval()).isEqualTo(333_333_333L);
+  }
+
   /** Verifies that keys the schema would refuse are refused by the compiler too. */
   @Test
   void unusableKeysAreRefused() {
