@@ -84,7 +84,9 @@ public final class GatewayVerticle extends RoleVerticle {
     }
     rateLimit = new RateLimitPlugin();
     countClusterMembers();
-    membersTimer = vertx.setPeriodic(CLUSTER_MEMBERS_MILLIS, t -> countClusterMembers());
+    if (vertx.isClustered()) {
+      membersTimer = vertx.setPeriodic(CLUSTER_MEMBERS_MILLIS, t -> countClusterMembers());
+    }
     plugins.add(rateLimit);
     plugins.add(new Routing(options));
     runtime.chain(PluginChain.assemble(plugins));

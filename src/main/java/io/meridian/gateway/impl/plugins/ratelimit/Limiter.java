@@ -65,6 +65,9 @@ final class Limiter {
     if (pathPrefix == null || path.startsWith(pathPrefix)) {
       return true;
     }
+    if (tenant == null) {
+      return false;
+    }
     int t = 3 + tenant.length();
     return path.startsWith("/t/") && path.startsWith(tenant, 3) && path.length() > t && path.charAt(t) == '/'
         && path.startsWith(pathPrefix, t);
@@ -150,6 +153,9 @@ final class Limiter {
           break;
         }
         fullAt[n++] = b.get();
+      }
+      if (n == 0) {
+        return;
       }
       java.util.Arrays.sort(fullAt, 0, n);
       long threshold = fullAt[Math.min(n, excess) - 1];

@@ -43,6 +43,7 @@ class RateLimitPolicyTest {
     assertThat(b.applies("/t/shop/api/demo/v1/x", "shop")).isTrue(); // the tenant prefix is not part of the match
     assertThat(b.applies("/t/shop/api/demo/v1/y", "shop")).isFalse();
     assertThat(b.applies("/t/shops/api/demo/v1/x", "shop")).isFalse();
+    assertThat(b.applies("/t/shop/api/demo/v1/x", null)).isFalse();
     assertThat(limits.limiters().get(1).applies("/anything", "default")).isTrue();
     assertThat(plugin.policies().compile(new PolicyTarget("default", "none", List.of()), List.of(rules.get(0)))).isNull();
   }
