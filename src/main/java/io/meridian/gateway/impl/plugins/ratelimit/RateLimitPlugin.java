@@ -44,6 +44,7 @@ public final class RateLimitPlugin implements GatewayPlugin {
   private final int maxBuckets;
   private volatile int clusterMembers = 1;
   private final Compiler compiler = new Compiler();
+  private boolean clusterScopeSeen;
   private boolean loggedClusterApproximation;
 
   /** With the system clock and {@link #MAX_BUCKETS}. */
@@ -58,10 +59,21 @@ public final class RateLimitPlugin implements GatewayPlugin {
 
   /**
    * The number of gateway nodes sharing {@code scope: cluster} limits (the cluster's members; 1
-   * when not clustered): each node allows {@code rate / members}. Called periodically.
+   * when not clustered): each node allows {@code rate / members}. Called periodically, on the
+   * same context as the compiler.
    */
   public void clusterMembers(int members) {
     this.clusterMembers = Math.max(1, members);
+    logClusterApproximation();
+  }
+
+  /** Says once (when a cluster-scope policy meets a cluster of several members) what cluster scope does. */
+  private void logClusterApproximation() {
+    if (clusterScopeSeen && clusterMembers > 1 && !loggedClusterApproximation) {
+      loggedClusterApproximation = true;
+      LOG.info("RateLimitPolicy scope: cluster is approximated: each gateway node limits to rate / cluster members ({} now)",
+          clusterMembers);
+    }
   }
 
   int clusterMembers() {
@@ -172,9 +184,9 @@ public final class RateLimitPlugin implements GatewayPlugin {
         throw new IllegalArgumentException("RateLimitPolicy " + rule.name() + ": burst must be at least 1");
       }
       boolean cluster = "cluster".equals(spec.getString("scope"));
-      if (cluster && clusterMembers > 1 && !loggedClusterApproximation) {
-        loggedClusterApproximation = true;
-        LOG.info("RateLimitPolicy scope: cluster is approximated: each gateway node limits to rate / cluster members");
+      if (cluster) {
+        clusterScopeSeen = true;
+        logClusterApproximation();
       }
       JsonObject ref2 = spec.getJsonObject("targetRef");
       String prefix = ref2 == null ? null : ref2.getString("pathPrefix");
