@@ -9,6 +9,7 @@ import io.meridian.gateway.GatewayPlugin;
 import io.meridian.gateway.impl.plugins.AccessLogPlugin;
 import io.meridian.gateway.impl.plugins.MetricsPlugin;
 import io.meridian.gateway.impl.plugins.RequestIdPlugin;
+import io.meridian.gateway.impl.plugins.ratelimit.RateLimitPlugin;
 import io.meridian.gateway.impl.proxy.GatewayRuntime;
 import io.meridian.gateway.impl.proxy.GatewayTls;
 import io.meridian.gateway.impl.proxy.ProxyServer;
@@ -60,6 +61,10 @@ public final class GatewayVerticle extends RoleVerticle {
   private boolean stopping;
   private SelfRegistration selfRegistration;
   private List<GatewayPlugin> plugins = List.of();
+  private RateLimitPlugin rateLimit;
+  private long membersTimer = -1;
+  /** How often the cluster's size is read for {@code scope: cluster} rate limits. */
+  private static final long CLUSTER_MEMBERS_MILLIS = 5000;
 
   public GatewayVerticle(RoleContext context) {
     super("gateway", context);
@@ -80,6 +85,12 @@ public final class GatewayVerticle extends RoleVerticle {
     if (options.accessLog()) {
       plugins.add(new AccessLogPlugin());
     }
+    rateLimit = new RateLimitPlugin();
+    countClusterMembers();
+    if (vertx.isClustered()) {
+      membersTimer = vertx.setPeriodic(CLUSTER_MEMBERS_MILLIS, t -> countClusterMembers());
+    }
+    plugins.add(rateLimit);
     plugins.add(new Routing(options));
     runtime.chain(PluginChain.assemble(plugins));
     List<io.meridian.gateway.PolicyCompiler<?>> compilers = new ArrayList<>();
@@ -179,11 +190,21 @@ public final class GatewayVerticle extends RoleVerticle {
         registry.index(), rules.rules().size(), rules.index());
   }
 
+  private void countClusterMembers() {
+    io.vertx.core.spi.cluster.ClusterManager cluster = ((VertxInternal) vertx).clusterManager();
+    try {
+      rateLimit.clusterMembers(cluster == null ? 1 : cluster.getNodes().size());
+    } catch (RuntimeException e) {
+      log.debug("cluster members not readable ({}); keeping the last count", e.getMessage());
+    }
+  }
+
   @Override
   protected Future<?> stopRole() {
     stopping = true;
     vertx.cancelTimer(retryTimer);
     vertx.cancelTimer(rebuildTimer);
+    vertx.cancelTimer(membersTimer);
     // first out of the registry (edges stop sending), then stop accepting
     Future<Void> deregistered = selfRegistration == null ? Future.succeededFuture() : selfRegistration.stop();
     Future<Void> closed = deregistered.compose(v -> server == null ? Future.succeededFuture() : server.close());
