@@ -7,6 +7,7 @@ import io.meridian.registry.RegistryHttpApi;
 import io.meridian.registry.impl.RegistryVerticle;
 import io.meridian.rules.RulesHttpApi;
 import io.meridian.rules.impl.RulesVerticle;
+import io.meridian.gateway.GatewayHttpApi;
 import io.meridian.xds.XdsHttpApi;
 import io.meridian.xds.impl.XdsVerticle;
 import java.util.List;
@@ -33,7 +34,7 @@ public final class Roles {
    * their role over the event bus, wherever it runs.
    */
   private static final List<ApiModule> API_MODULES = List.of(new RegistryHttpApi(), new RulesHttpApi(),
-      new XdsHttpApi());
+      new XdsHttpApi(), new GatewayHttpApi());
 
   /** Every descriptor, in deployment order. */
   public static List<RoleDescriptor> all() {

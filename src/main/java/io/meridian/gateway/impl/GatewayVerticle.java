@@ -5,7 +5,14 @@ import io.meridian.common.verticle.ListenException;
 import io.meridian.common.verticle.Listeners;
 import io.meridian.common.verticle.RoleContext;
 import io.meridian.common.verticle.RoleVerticle;
+import io.meridian.common.Addresses;
+import io.meridian.common.error.ApiException;
+import io.meridian.common.verticle.BusService;
+import io.meridian.gateway.GatewayClient;
 import io.meridian.gateway.GatewayPlugin;
+import io.meridian.gateway.impl.plugins.breaker.CircuitBreakerPlugin;
+import io.meridian.gateway.impl.route.ServiceRoutes;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.meridian.gateway.impl.plugins.AccessLogPlugin;
 import io.meridian.gateway.impl.plugins.MetricsPlugin;
 import io.meridian.gateway.impl.plugins.RequestIdPlugin;
@@ -59,6 +66,8 @@ public final class GatewayVerticle extends RoleVerticle {
   private long rebuildTimer = -1;
   private boolean stopping;
   private SelfRegistration selfRegistration;
+  private CircuitBreakerPlugin breakers;
+  private MessageConsumer<JsonObject> consumer;
 
   public GatewayVerticle(RoleContext context) {
     super("gateway", context);
@@ -78,6 +87,8 @@ public final class GatewayVerticle extends RoleVerticle {
       plugins.add(new AccessLogPlugin());
     }
     plugins.add(new Routing(options));
+    breakers = new CircuitBreakerPlugin(roleContext.meters(), options.name());
+    plugins.add(breakers); // after routing: decides on the final destination
     runtime.chain(PluginChain.assemble(plugins));
     List<io.meridian.gateway.PolicyCompiler<?>> compilers = new ArrayList<>();
     for (GatewayPlugin p : plugins) {
@@ -98,6 +109,7 @@ public final class GatewayVerticle extends RoleVerticle {
       return t;
     }, 100);
     server = new ProxyServer(runtime, tls, group, group, internal.transport().serverChannelFactory(false));
+    consumer = vertx.eventBus().consumer(Addresses.gateway(roleContext.nodeId()), BusService.handler(this::dispatch));
     waitingFor("the registry and the rules");
     follow();
     String host = options.listener().host();
@@ -172,6 +184,14 @@ public final class GatewayVerticle extends RoleVerticle {
   private void rebuild() {
     RouteTable table = builder.build(registry.instances().values(), rules.rules().values());
     runtime.routes(table);
+    List<CircuitBreakerPlugin.ServiceBreakers> live = new ArrayList<>();
+    for (ServiceRoutes s : table.services().values()) {
+      CircuitBreakerPlugin.ServiceBreakers b = s.policy(breakers.policies());
+      if (b != null) {
+        live.add(b);
+      }
+    }
+    breakers.retain(live);
     log.debug("route table {}: {} instances (index {}), {} rules (index {})", table.generation(), registry.instances().size(),
         registry.index(), rules.rules().size(), rules.index());
   }
@@ -182,7 +202,9 @@ public final class GatewayVerticle extends RoleVerticle {
     vertx.cancelTimer(retryTimer);
     vertx.cancelTimer(rebuildTimer);
     // first out of the registry (edges stop sending), then stop accepting
-    Future<Void> deregistered = selfRegistration == null ? Future.succeededFuture() : selfRegistration.stop();
+    Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    Future<Void> deregistered = unregistered.transform(v -> selfRegistration == null ? Future.succeededFuture()
+        : selfRegistration.stop());
     Future<Void> closed = deregistered.compose(v -> server == null ? Future.succeededFuture() : server.close());
     return closed.compose(v -> tcp == null ? Future.succeededFuture() : tcp.stop()).andThen(v -> {
       if (runtime != null) {
@@ -196,6 +218,14 @@ public final class GatewayVerticle extends RoleVerticle {
       group.shutdownGracefully(0, 5, java.util.concurrent.TimeUnit.SECONDS).addListener(f -> down.complete());
       return down.future();
     });
+  }
+
+  private Future<JsonObject> dispatch(String action, JsonObject body, String by) {
+    if (action.equals(GatewayClient.BREAKERS)) {
+      return Future.succeededFuture(new JsonObject().put("node", roleContext.nodeId()).put("gateway", options.name())
+          .put("breakers", breakers.describe()));
+    }
+    return Future.failedFuture(ApiException.badRequest(Addresses.HEADER_ACTION, "unknown gateway action '" + action + "'"));
   }
 
   private Future<Void> closeViews() {
