@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -57,6 +59,22 @@ class GatewayBreakerTest {
     return error == null ? null : error.getString("code");
   }
 
+  @FunctionalInterface
+  private interface Check {
+    boolean test() throws Exception;
+  }
+
+  /** Waits (bounded) for {@code check}; an exception counts as "not yet". */
+  private void until(String what, Check check) throws InterruptedException {
+    gw.await(what, () -> {
+      try {
+        return check.test();
+      } catch (Exception e) {
+        return false;
+      }
+    });
+  }
+
   private JsonArray breakers() throws Exception {
     HttpResponse<String> r = gw.admin("GET", "/api/v1/gateway/breakers", null, null);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -105,13 +123,7 @@ class GatewayBreakerTest {
           openDuration: 3s
           halfOpenRequests: 2
         """);
-    gw.await("the breaker of demo", () -> {
-      try {
-        return breaker("demo", null) != null;
-      } catch (Exception e) {
-        return false;
-      }
-    });
+    until("the breaker of demo", () -> breaker("demo", null) != null);
     JsonObject closed = breaker("demo", null);
     assertThat(closed.getString("state")).isEqualTo("closed");
     assertThat(closed.getString("tenant")).isEqualTo("default");
@@ -151,13 +163,9 @@ class GatewayBreakerTest {
 
     // the upstream recovers: after openDuration, two successful trials close the breaker
     demo.status = 200;
-    gw.await("the breaker to close", () -> {
-      try {
-        gw.get("/api/demo/x");
-        return "closed".equals(breaker("demo", null).getString("state"));
-      } catch (Exception e) {
-        return false;
-      }
+    until("the breaker to close", () -> {
+      gw.get("/api/demo/x");
+      return "closed".equals(breaker("demo", null).getString("state"));
     });
     for (int i = 0; i < 5; i++) {
       assertThat(gw.get("/api/demo/x").statusCode()).isEqualTo(200);
@@ -169,13 +177,7 @@ class GatewayBreakerTest {
     // the policy is deleted: its breaker goes, with its gauge
     HttpResponse<String> deleted = gw.admin("DELETE", "/api/v1/rules/CircuitBreakerPolicy/default/demo-cb", null, null);
     assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
-    gw.await("the breaker to be dropped", () -> {
-      try {
-        return breakers().isEmpty();
-      } catch (Exception e) {
-        return false;
-      }
-    });
+    until("the breaker to be dropped", () -> breakers().isEmpty());
     assertThat(gw.admin("GET", "/metrics", null, null).body()).doesNotContain("meridian_gateway_breaker_state{");
   }
 
@@ -222,14 +224,8 @@ class GatewayBreakerTest {
           window: 1m
           openDuration: 1h
         """);
-    gw.await("the breaker of demo/canary", () -> {
-      try {
-        return breaker("demo", "canary") != null
-            && new JsonObject(gw.get("/api/demo/x", "x-user", "tester").body()).getString("name").equals("v2");
-      } catch (Exception e) {
-        return false;
-      }
-    });
+    until("the breaker of demo/canary", () -> breaker("demo", "canary") != null
+        && new JsonObject(gw.get("/api/demo/x", "x-user", "tester").body()).getString("name").equals("v2"));
     v1.status = 500;
     v2.status = 500;
     int before = v2.requests.get();
@@ -257,5 +253,55 @@ class GatewayBreakerTest {
     assertThat(canary.getLong("failures")).isEqualTo(5);
     assertThat(canary.getLong("rejected")).isGreaterThanOrEqualTo(6);
     assertThat(breaker("demo", null)).isNull();
+
+    // a route-table rebuild (another service appears) keeps the breaker and its state
+    TestBackend other = backend("other");
+    gw.register(other.registration("other-1", "other", "v1"));
+    gw.awaitRoute("/api/other/x");
+    assertThat(errorCode(gw.get("/api/demo/x", "x-user", "tester"))).isEqualTo("circuit_open");
+    assertThat(breaker("demo", "canary").getLong("rejected")).isGreaterThanOrEqualTo(7);
+
+    // changed settings replace it with a closed breaker
+    gw.apply("""
+        apiVersion: meridian.io/v1
+        kind: CircuitBreakerPolicy
+        metadata: {name: demo-canary, namespace: default}
+        spec:
+          targetRef: {service: demo, subset: canary}
+          consecutiveFailures: 100
+        """);
+    until("the replaced breaker", () -> "closed".equals(breaker("demo", "canary").getString("state")));
+    int reached = v2.requests.get();
+    assertThat(gw.get("/api/demo/x", "x-user", "tester").statusCode()).isEqualTo(500);
+    assertThat(v2.requests.get()).isEqualTo(reached + 1);
+  }
+
+  /** Verifies that connect failures count as failures (an instance whose port nothing listens on). */
+  @Test
+  void connectFailuresOpenTheBreaker() throws Exception {
+    gw = GatewayTestNode.start(dir, Map.of("MERIDIAN_GATEWAY_CONNECT_TIMEOUT", "1s"));
+    int closed;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closed = s.getLocalPort();
+    }
+    gw.register(new JsonObject().put("id", "gone-1")
+        .put("endpoints", new JsonArray().add(new JsonObject().put("address", "127.0.0.1")))
+        .put("services", new JsonArray().add(new JsonObject().put("name", "gone").put("version", "v1").put("port", closed)))
+        .encode());
+    gw.apply("""
+        apiVersion: meridian.io/v1
+        kind: CircuitBreakerPolicy
+        metadata: {name: gone-cb, namespace: default}
+        spec:
+          targetRef: {service: gone}
+          consecutiveFailures: 2
+          openDuration: 1h
+        """);
+    until("the breaker of gone", () -> breaker("gone", null) != null);
+    assertThat(errorCode(gw.get("/api/gone/x"))).isEqualTo("upstream_connect_failed");
+    assertThat(errorCode(gw.get("/api/gone/x"))).isEqualTo("upstream_connect_failed");
+    HttpResponse<String> open = gw.get("/api/gone/x");
+    assertThat(errorCode(open)).isEqualTo("circuit_open");
+    assertThat(breaker("gone", null).getLong("failures")).isEqualTo(2);
   }
 }
