@@ -1,33 +1,33 @@
 package io.meridian.gateway.impl;
 
+import io.meridian.common.Addresses;
 import io.meridian.common.config.GatewayOptions;
+import io.meridian.common.error.ApiException;
+import io.meridian.common.verticle.BusService;
 import io.meridian.common.verticle.ListenException;
 import io.meridian.common.verticle.Listeners;
 import io.meridian.common.verticle.RoleContext;
 import io.meridian.common.verticle.RoleVerticle;
-import io.meridian.common.Addresses;
-import io.meridian.common.error.ApiException;
-import io.meridian.common.verticle.BusService;
 import io.meridian.gateway.GatewayClient;
 import io.meridian.gateway.GatewayPlugin;
-import io.meridian.gateway.impl.plugins.breaker.CircuitBreakerPlugin;
-import io.meridian.gateway.impl.route.ServiceRoutes;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.meridian.gateway.impl.plugins.AccessLogPlugin;
 import io.meridian.gateway.impl.plugins.MetricsPlugin;
 import io.meridian.gateway.impl.plugins.RequestIdPlugin;
+import io.meridian.gateway.impl.plugins.breaker.CircuitBreakerPlugin;
 import io.meridian.gateway.impl.proxy.GatewayRuntime;
 import io.meridian.gateway.impl.proxy.GatewayTls;
 import io.meridian.gateway.impl.proxy.ProxyServer;
 import io.meridian.gateway.impl.proxy.Routing;
 import io.meridian.gateway.impl.route.RouteTable;
 import io.meridian.gateway.impl.route.RouteTableBuilder;
+import io.meridian.gateway.impl.route.ServiceRoutes;
 import io.meridian.gateway.impl.tcp.TcpListeners;
 import io.meridian.registry.RegistryView;
 import io.meridian.registry.Scope;
 import io.meridian.rules.RulesView;
 import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import io.vertx.core.internal.VertxInternal;
@@ -43,7 +43,8 @@ import java.util.Set;
  * The gateway role: the HTTP entry on {@code gateway.port} (a Netty proxy on Vert.x's event
  * loops), routing from its scoped view of the registry and the rules, followed over the bus
  * wherever they run. A change is folded into a new route table within {@link #REBUILD_MILLIS};
- * requests in flight keep the table they started with. Config section: {@code gateway}
+ * requests in flight keep the table they started with. Answers on
+ * {@link Addresses#gateway(String)} (action {@code breakers}). Config section: {@code gateway}
  * ({@link GatewayOptions}).
  */
 public final class GatewayVerticle extends RoleVerticle {
