@@ -3,6 +3,7 @@ package io.meridian.app;
 import io.meridian.common.config.RoleNames;
 import io.meridian.common.http.ApiModule;
 import io.meridian.gateway.impl.GatewayVerticle;
+import io.meridian.gateway.GatewayHttpApi;
 import io.meridian.registry.RegistryHttpApi;
 import io.meridian.registry.impl.RegistryVerticle;
 import io.meridian.rules.RulesHttpApi;
@@ -33,7 +34,7 @@ public final class Roles {
    * their role over the event bus, wherever it runs.
    */
   private static final List<ApiModule> API_MODULES = List.of(new RegistryHttpApi(), new RulesHttpApi(),
-      new XdsHttpApi());
+      new XdsHttpApi(), new GatewayHttpApi());
 
   /** Every descriptor, in deployment order. */
   public static List<RoleDescriptor> all() {

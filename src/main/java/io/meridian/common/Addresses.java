@@ -79,6 +79,14 @@ public final class Addresses {
     return PREFIX + "node." + requireSegment(nodeId) + ".xds";
   }
 
+  /**
+   * Request/reply on each node running the gateway role: that gateway's runtime state (action
+   * {@code breakers}). Absent on nodes without the role.
+   */
+  public static String gateway(String nodeId) {
+    return PREFIX + "node." + requireSegment(nodeId) + ".gateway";
+  }
+
   /** Request/reply on every node: that node's status document (as {@code /api/v1/status}). */
   public static String nodeStatus(String nodeId) {
     return PREFIX + "node." + requireSegment(nodeId) + ".status";

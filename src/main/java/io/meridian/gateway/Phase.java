@@ -12,9 +12,12 @@ public enum Phase {
   AUTHN,
   /** Decides whether the caller may: black/white lists, authorization policies. */
   AUTHZ,
-  /** Rate limits and circuit breakers. */
+  /** Rate limits. */
   LIMIT,
-  /** Chooses the upstream: the routing step (service, rule, subset). */
+  /**
+   * Chooses the upstream: the routing step (service, rule, subset), then the circuit breakers
+   * (they decide on the destination routing settled on).
+   */
   ROUTE,
   /** Changes the request on its way out and the response on its way back. */
   TRANSFORM

@@ -2,13 +2,9 @@ package io.meridian.xds;
 
 import io.meridian.common.Addresses;
 import io.meridian.common.error.ApiException;
-import io.meridian.common.error.BusErrors;
+import io.meridian.common.verticle.ClusterRequests;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -96,21 +92,11 @@ public final class XdsClient {
   }
 
   private Future<List<String>> members() {
-    return vertx.eventBus().<JsonObject>request(Addresses.MEMBERS, null)
-        .map(reply -> reply.body().getJsonArray("members").stream().map(String::valueOf).toList());
+    return ClusterRequests.members(vertx);
   }
 
   /** One member's answer; {@code null} when it does not run the xds role. */
   private Future<JsonObject> request(String member, String action, JsonObject body) {
-    String address = Addresses.xds(member);
-    DeliveryOptions options = new DeliveryOptions().addHeader(Addresses.HEADER_ACTION, action).setSendTimeout(TIMEOUT_MS);
-    return vertx.eventBus().<JsonObject>request(address, body, options)
-        .map(Message::body)
-        .recover(failure -> {
-          if (failure instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS) {
-            return Future.succeededFuture(null);
-          }
-          return Future.failedFuture(BusErrors.toApi(failure, address));
-        });
+    return ClusterRequests.request(vertx, Addresses.xds(member), action, body, TIMEOUT_MS);
   }
 }

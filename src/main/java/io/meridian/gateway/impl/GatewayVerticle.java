@@ -1,14 +1,19 @@
 package io.meridian.gateway.impl;
 
+import io.meridian.common.Addresses;
 import io.meridian.common.config.GatewayOptions;
+import io.meridian.common.error.ApiException;
+import io.meridian.common.verticle.BusService;
 import io.meridian.common.verticle.ListenException;
 import io.meridian.common.verticle.Listeners;
 import io.meridian.common.verticle.RoleContext;
 import io.meridian.common.verticle.RoleVerticle;
+import io.meridian.gateway.GatewayClient;
 import io.meridian.gateway.GatewayPlugin;
 import io.meridian.gateway.impl.plugins.AccessLogPlugin;
 import io.meridian.gateway.impl.plugins.MetricsPlugin;
 import io.meridian.gateway.impl.plugins.RequestIdPlugin;
+import io.meridian.gateway.impl.plugins.breaker.CircuitBreakerPlugin;
 import io.meridian.gateway.impl.plugins.ratelimit.RateLimitPlugin;
 import io.meridian.gateway.impl.proxy.GatewayRuntime;
 import io.meridian.gateway.impl.proxy.GatewayTls;
@@ -16,12 +21,14 @@ import io.meridian.gateway.impl.proxy.ProxyServer;
 import io.meridian.gateway.impl.proxy.Routing;
 import io.meridian.gateway.impl.route.RouteTable;
 import io.meridian.gateway.impl.route.RouteTableBuilder;
+import io.meridian.gateway.impl.route.ServiceRoutes;
 import io.meridian.gateway.impl.tcp.TcpListeners;
 import io.meridian.registry.RegistryView;
 import io.meridian.registry.Scope;
 import io.meridian.rules.RulesView;
 import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import io.vertx.core.internal.VertxInternal;
@@ -37,7 +44,8 @@ import java.util.Set;
  * The gateway role: the HTTP entry on {@code gateway.port} (a Netty proxy on Vert.x's event
  * loops), routing from its scoped view of the registry and the rules, followed over the bus
  * wherever they run. A change is folded into a new route table within {@link #REBUILD_MILLIS};
- * requests in flight keep the table they started with. Config section: {@code gateway}
+ * requests in flight keep the table they started with. Answers on
+ * {@link Addresses#gateway(String)} (action {@code breakers}). Config section: {@code gateway}
  * ({@link GatewayOptions}).
  */
 public final class GatewayVerticle extends RoleVerticle {
@@ -65,6 +73,8 @@ public final class GatewayVerticle extends RoleVerticle {
   private long membersTimer = -1;
   /** How often the cluster's size is read for {@code scope: cluster} rate limits. */
   private static final long CLUSTER_MEMBERS_MILLIS = 5000;
+  private CircuitBreakerPlugin breakers;
+  private MessageConsumer<JsonObject> consumer;
 
   public GatewayVerticle(RoleContext context) {
     super("gateway", context);
@@ -92,6 +102,8 @@ public final class GatewayVerticle extends RoleVerticle {
     }
     plugins.add(rateLimit);
     plugins.add(new Routing(options));
+    breakers = new CircuitBreakerPlugin(roleContext.meters(), options.name());
+    plugins.add(breakers); // after routing: decides on the final destination
     runtime.chain(PluginChain.assemble(plugins));
     List<io.meridian.gateway.PolicyCompiler<?>> compilers = new ArrayList<>();
     for (GatewayPlugin p : plugins) {
@@ -112,6 +124,7 @@ public final class GatewayVerticle extends RoleVerticle {
       return t;
     }, 100);
     server = new ProxyServer(runtime, tls, group, group, internal.transport().serverChannelFactory(false));
+    consumer = vertx.eventBus().consumer(Addresses.gateway(roleContext.nodeId()), BusService.handler(this::dispatch));
     waitingFor("the registry and the rules");
     follow();
     String host = options.listener().host();
@@ -186,6 +199,14 @@ public final class GatewayVerticle extends RoleVerticle {
   private void rebuild() {
     RouteTable table = builder.build(registry.instances().values(), rules.rules().values());
     runtime.routes(table);
+    List<CircuitBreakerPlugin.ServiceBreakers> live = new ArrayList<>();
+    for (ServiceRoutes s : table.services().values()) {
+      CircuitBreakerPlugin.ServiceBreakers b = s.policy(breakers.policies());
+      if (b != null) {
+        live.add(b);
+      }
+    }
+    breakers.retain(live);
     log.debug("route table {}: {} instances (index {}), {} rules (index {})", table.generation(), registry.instances().size(),
         registry.index(), rules.rules().size(), rules.index());
   }
@@ -206,7 +227,9 @@ public final class GatewayVerticle extends RoleVerticle {
     vertx.cancelTimer(rebuildTimer);
     vertx.cancelTimer(membersTimer);
     // first out of the registry (edges stop sending), then stop accepting
-    Future<Void> deregistered = selfRegistration == null ? Future.succeededFuture() : selfRegistration.stop();
+    Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    Future<Void> deregistered = unregistered.transform(v -> selfRegistration == null ? Future.succeededFuture()
+        : selfRegistration.stop());
     Future<Void> closed = deregistered.compose(v -> server == null ? Future.succeededFuture() : server.close());
     return closed.compose(v -> tcp == null ? Future.succeededFuture() : tcp.stop()).andThen(v -> {
       if (runtime != null) {
@@ -230,6 +253,14 @@ public final class GatewayVerticle extends RoleVerticle {
       group.shutdownGracefully(0, 5, java.util.concurrent.TimeUnit.SECONDS).addListener(f -> down.complete());
       return down.future();
     });
+  }
+
+  private Future<JsonObject> dispatch(String action, JsonObject body, String by) {
+    if (action.equals(GatewayClient.BREAKERS)) {
+      return Future.succeededFuture(new JsonObject().put("node", roleContext.nodeId()).put("gateway", options.name())
+          .put("breakers", breakers.describe()));
+    }
+    return Future.failedFuture(ApiException.badRequest(Addresses.HEADER_ACTION, "unknown gateway action '" + action + "'"));
   }
 
   private Future<Void> closeViews() {

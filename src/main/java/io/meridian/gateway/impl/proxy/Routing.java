@@ -179,7 +179,7 @@ public final class Routing implements GatewayPlugin {
             + " (versions: " + String.join(", ", service.versions().keySet()) + ")");
       }
       x.cluster = c;
-      x.version = pinned;
+      x.version = c.subset; // the version as registered (v1 may have been found as 1)
     } else {
       x.cluster = destination.cluster();
       x.version = destination.cluster().subset;
