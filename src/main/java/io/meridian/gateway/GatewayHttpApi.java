@@ -8,7 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 
 /**
- * The gateway REST resources (docs/gateway-breakers.md): {@code GET /api/v1/gateway/breakers}
+ * The gateway REST resources (docs/gateway.md, Circuit breakers): {@code GET /api/v1/gateway/breakers}
  * (every circuit breaker of every gateway in the cluster: tenant, service, subset, state,
  * requests and failures in its window, when it opened and when it lets trials through).
  */

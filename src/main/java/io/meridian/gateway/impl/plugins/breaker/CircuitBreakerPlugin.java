@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Circuit breakers per upstream service and subset, configured by {@code CircuitBreakerPolicy}
- * rules (docs/gateway-breakers.md). Runs in {@link Phase#ROUTE} after the routing step, so it
+ * rules (docs/gateway.md, Circuit breakers). Runs in {@link Phase#ROUTE} after the routing step, so it
  * decides on the final destination (a plugin that changed headers may have re-routed the
  * request): an open breaker refuses with 503 {@code circuit_open} and {@code Retry-After}
  * without touching the upstream. The exchange's final outcome (after retries) feeds the breaker

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * with applies, longest prefix first; a request every one allows goes on, the first without a
  * token refuses it with 429 {@code rate_limited} and {@code Retry-After}. Allowed and refused
  * responses carry {@code X-RateLimit-Limit}, {@code -Remaining} and {@code -Reset} of the most
- * restrictive applying policy. See docs/gateway-ratelimit.md.
+ * restrictive applying policy. See docs/gateway.md, Rate limiting.
  */
 public final class RateLimitPlugin implements GatewayPlugin {
 
