@@ -9,6 +9,8 @@ import io.meridian.gateway.GatewayPlugin;
 import io.meridian.gateway.impl.plugins.AccessLogPlugin;
 import io.meridian.gateway.impl.plugins.MetricsPlugin;
 import io.meridian.gateway.impl.plugins.RequestIdPlugin;
+import io.meridian.gateway.impl.plugins.auth.ExtAuthPlugin;
+import io.meridian.gateway.impl.plugins.auth.JwtPlugin;
 import io.meridian.gateway.impl.proxy.GatewayRuntime;
 import io.meridian.gateway.impl.proxy.GatewayTls;
 import io.meridian.gateway.impl.proxy.ProxyServer;
@@ -59,6 +61,8 @@ public final class GatewayVerticle extends RoleVerticle {
   private long rebuildTimer = -1;
   private boolean stopping;
   private SelfRegistration selfRegistration;
+  /** The auth plugins' HTTP client (JWKS fetches, external auth calls). */
+  private io.vertx.core.http.HttpClient authClient;
 
   public GatewayVerticle(RoleContext context) {
     super("gateway", context);
@@ -77,6 +81,11 @@ public final class GatewayVerticle extends RoleVerticle {
     if (options.accessLog()) {
       plugins.add(new AccessLogPlugin());
     }
+    // one client for the auth plugins' calls (JWKS, auth services), closed on stop
+    authClient = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+        .setKeepAlive(true).setName("meridian-gateway-auth"), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(32));
+    plugins.add(new JwtPlugin(authClient, options.name()));
+    plugins.add(new ExtAuthPlugin(authClient, () -> runtime.routes()));
     plugins.add(new Routing(options));
     runtime.chain(PluginChain.assemble(plugins));
     List<io.meridian.gateway.PolicyCompiler<?>> compilers = new ArrayList<>();
@@ -188,7 +197,7 @@ public final class GatewayVerticle extends RoleVerticle {
       if (runtime != null) {
         runtime.closePools();
       }
-    }).compose(v -> closeViews()).compose(v -> {
+    }).compose(v -> closeViews()).compose(v -> authClient == null ? Future.succeededFuture() : authClient.close()).compose(v -> {
       if (group == null) {
         return Future.succeededFuture();
       }
