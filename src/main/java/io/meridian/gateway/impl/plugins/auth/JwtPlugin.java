@@ -32,10 +32,13 @@ import java.util.concurrent.TimeUnit;
  * issuer, audience, unknown key — is refused with {@code 401 unauthenticated} and
  * {@code WWW-Authenticate: Bearer}. A verified token's claims go to {@link Attributes#JWT_CLAIMS}
  * and {@code iss/sub} to {@link Attributes#REQUEST_PRINCIPAL}; {@code outputClaimToHeaders} and
- * {@code outputPayloadToHeader} set request headers; the header the token came in is removed
- * unless {@code forwardOriginalToken}.
+ * {@code outputPayloadToHeader} set request headers (removed from every request of the service
+ * otherwise: a client cannot send them); the header the token came in is removed unless
+ * {@code forwardOriginalToken}. A rule whose keys cannot be used refuses its issuer's tokens.
  */
 public final class JwtPlugin implements GatewayPlugin {
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JwtPlugin.class);
 
   /** Istio's default for fetching a {@code jwksUri}. */
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
@@ -49,11 +52,26 @@ public final class JwtPlugin implements GatewayPlugin {
 
   /** One compiled {@code jwtRules} entry: keys parsed (inline) or shared (remote), locations resolved. */
   record JwtRule(String issuer, Set<String> audiences, Jwks inline, RemoteJwks remote, List<Location> locations,
-      String payloadHeader, boolean forwardOriginalToken, List<Map.Entry<String, String>> claimHeaders, long timeoutMillis) {
+      String payloadHeader, boolean forwardOriginalToken, List<Map.Entry<String, String>> claimHeaders, long timeoutMillis,
+      String broken) {
   }
 
-  /** The rules applying to one service, in rule-key order. */
-  record Policy(List<JwtRule> rules) {
+  /** The rules applying to one service, in rule-key order, and the headers their verified tokens set. */
+  record Policy(List<JwtRule> rules, List<String> outputHeaders) {
+    Policy(List<JwtRule> rules) {
+      this(rules, outputHeaders(rules));
+    }
+
+    private static List<String> outputHeaders(List<JwtRule> rules) {
+      Set<String> names = new LinkedHashSet<>();
+      for (JwtRule r : rules) {
+        r.claimHeaders().forEach(h -> names.add(h.getKey().toLowerCase(java.util.Locale.ROOT)));
+        if (r.payloadHeader() != null) {
+          names.add(r.payloadHeader().toLowerCase(java.util.Locale.ROOT));
+        }
+      }
+      return List.copyOf(names);
+    }
   }
 
   private final HttpClient client;
@@ -72,7 +90,18 @@ public final class JwtPlugin implements GatewayPlugin {
         if (target.targets(r)) {
           JsonArray jwtRules = r.spec().getJsonArray("jwtRules", new JsonArray());
           for (int i = 0; i < jwtRules.size(); i++) {
-            out.add(rule(jwtRules.getJsonObject(i)));
+            JsonObject spec = jwtRules.getJsonObject(i);
+            try {
+              out.add(rule(spec));
+            } catch (IllegalArgumentException e) {
+              // fail closed: the issuer's tokens are refused (never passed on unverified) until the rule is fixed
+              LOG.warn("{} jwtRules[{}] (issuer {}) cannot be used, its tokens are refused: {}", r.key(), i,
+                  spec.getString("issuer"), e.getMessage());
+              JsonObject keyless = spec.copy().put("jwks", "{\"keys\":[]}");
+              keyless.remove("jwksUri");
+              keyless.remove("timeout");
+              out.add(rule(keyless, "jwtRules[" + i + "] of " + r.key() + " is unusable: " + e.getMessage()));
+            }
           }
         }
       }
@@ -105,6 +134,10 @@ public final class JwtPlugin implements GatewayPlugin {
   }
 
   JwtRule rule(JsonObject spec) {
+    return rule(spec, null);
+  }
+
+  private JwtRule rule(JsonObject spec, String broken) {
     String issuer = spec.getString("issuer");
     Set<String> audiences = new LinkedHashSet<>();
     spec.getJsonArray("audiences", new JsonArray()).forEach(a -> audiences.add(String.valueOf(a)));
@@ -145,7 +178,7 @@ public final class JwtPlugin implements GatewayPlugin {
     }
     return new JwtRule(issuer, Set.copyOf(audiences), inline, keys, List.copyOf(locations),
         spec.getString("outputPayloadToHeader"), spec.getBoolean("forwardOriginalToken", false), List.copyOf(claimHeaders),
-        timeout);
+        timeout, broken);
   }
 
   /** A token found in a request: where, and the token. */
@@ -157,6 +190,11 @@ public final class JwtPlugin implements GatewayPlugin {
     Policy policy = x.policy(compiler);
     if (policy == null) {
       return Future.succeededFuture();
+    }
+    for (String h : policy.outputHeaders()) {
+      if (x.requestHeader(h) != null) {
+        x.removeRequestHeader(h); // only a verified token sets them: never the client
+      }
     }
     Found found = null;
     boolean sawToken = false;
@@ -186,6 +224,9 @@ public final class JwtPlugin implements GatewayPlugin {
       return sawToken ? refused("Jwt issuer is not configured") : Future.succeededFuture();
     }
     JwtRule rule = found.rule();
+    if (rule.broken() != null) {
+      return refused(rule.broken());
+    }
     if (rule.inline() != null) {
       return verified(x, found, rule.inline());
     }
@@ -227,8 +268,6 @@ public final class JwtPlugin implements GatewayPlugin {
       String value = claimValue(token.claims(), h.getValue());
       if (value != null) {
         x.setRequestHeader(h.getKey(), value);
-      } else {
-        x.removeRequestHeader(h.getKey()); // never let a client's own header pass as the claim
       }
     }
     if (rule.payloadHeader() != null) {

@@ -121,6 +121,53 @@ class JwtVerificationTest {
     assertThat(bad.get(Attributes.JWT_CLAIMS)).isNull();
   }
 
+  /**
+   * Verifies that a rule whose inline keys cannot be used fails closed: its issuer's tokens are refused
+   * (not passed on unverified), other issuers' rules keep working, and requests without a token pass.
+   */
+  @Test
+  void unusableKeysRefuseTheirIssuersTokens() throws Exception {
+    TestTokens key = TestTokens.rsa("k1");
+    JsonObject broken = new JsonObject().put("issuer", "https://broken").put("jwks", "{\"keys\":[{\"kty\":\"RSA\",\"e\":\"AQAB\"}]}");
+    JsonObject good = new JsonObject().put("issuer", ISS).put("jwks", TestTokens.jwks(key));
+    io.meridian.rules.Rule rule = new io.meridian.rules.Rule(io.meridian.rules.RuleKind.REQUEST_AUTHENTICATION,
+        "security.istio.io/v1", "default", "r", Map.of(), Map.of(), new JsonObject().put("jwtRules", new JsonArray().add(broken).add(good)),
+        1, 1, "", "");
+    JwtPlugin plugin = new JwtPlugin(null, "gw");
+    JwtPlugin.Policy policy = plugin.policies().compile(new io.meridian.gateway.PolicyTarget("default", "demo", List.of()), List.of(rule));
+
+    FakeExchange brokenIssuer = new FakeExchange(policy, "/x");
+    brokenIssuer.headers.put("authorization", "Bearer " + key.sign(TestTokens.claims("https://broken", "a", "api")));
+    Future<Void> refused = plugin.onRequest(brokenIssuer);
+    assertThat(refused.failed()).isTrue();
+    assertThat(refused.cause()).hasMessageContaining("unusable");
+
+    FakeExchange goodIssuer = new FakeExchange(policy, "/x");
+    goodIssuer.headers.put("authorization", "Bearer " + key.sign(TestTokens.claims(ISS, "a", "api")));
+    assertThat(plugin.onRequest(goodIssuer).succeeded()).isTrue();
+    assertThat(plugin.onRequest(new FakeExchange(policy, "/x")).succeeded()).isTrue();
+  }
+
+  /** Verifies that claim and payload headers a client sends itself are removed, with or without a token. */
+  @Test
+  void clientsCannotSendClaimHeaders() throws Exception {
+    TestTokens key = TestTokens.rsa("k1");
+    JwtPlugin plugin = new JwtPlugin(null, "gw");
+    JsonObject rule = new JsonObject().put("issuer", ISS).put("jwks", TestTokens.jwks(key)).put("outputPayloadToHeader", "x-payload")
+        .put("outputClaimToHeaders", new JsonArray().add(new JsonObject().put("header", "x-org").put("claim", "org")));
+    FakeExchange anonymous = new FakeExchange(policy(plugin, rule), "/x");
+    anonymous.headers.put("X-Org", "evil");
+    anonymous.headers.put("x-payload", "evil");
+    assertThat(plugin.onRequest(anonymous).succeeded()).isTrue();
+    assertThat(anonymous.headers).doesNotContainKeys("x-org", "x-payload");
+
+    FakeExchange withoutClaim = new FakeExchange(policy(plugin, rule), "/x");
+    withoutClaim.headers.put("x-org", "evil");
+    withoutClaim.headers.put("authorization", "Bearer " + key.sign(TestTokens.claims(ISS, "a", "api")));
+    assertThat(plugin.onRequest(withoutClaim).succeeded()).isTrue();
+    assertThat(withoutClaim.headers).doesNotContainKey("x-org").containsKey("x-payload");
+  }
+
   /** Verifies claim-to-header conversion: strings, lists, numbers, nested claims by dotted path. */
   @Test
   void claimValues() {
