@@ -55,6 +55,8 @@ public final class ExtAuthPlugin implements GatewayPlugin {
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
   /** Decisions kept per policy at most (beyond it, expired ones go, then all). */
   static final int CACHE_LIMIT = 10_000;
+  /** The largest answer taken from an auth service (its body may be passed to the client). */
+  static final int MAX_ANSWER_BYTES = 64 * 1024;
   /** Response headers never copied onto the upstream request. */
   private static final Set<String> NOT_COPIED = Set.of("content-length", "transfer-encoding", "connection", "host",
       "keep-alive", "upgrade", "te", "trailer");
@@ -238,7 +240,13 @@ public final class ExtAuthPlugin implements GatewayPlugin {
         .setHeaders(headers).setConnectTimeout(p.timeoutMillis()).setIdleTimeout(p.timeoutMillis());
     Promise<Void> done = Promise.promise();
     client.request(options)
-        .compose(req -> req.send().compose(resp -> resp.body().map(body -> new Answer(resp.statusCode(), resp.headers(), body))))
+        .compose(req -> req.send().compose(resp -> {
+          String length = resp.getHeader("content-length");
+          if (length != null && (length.length() > 9 || Long.parseLong(length.trim()) > MAX_ANSWER_BYTES)) {
+            return Future.failedFuture("its answer is larger than " + MAX_ANSWER_BYTES + " bytes");
+          }
+          return resp.body().map(body -> new Answer(resp.statusCode(), resp.headers(), body));
+        }))
         .timeout(p.timeoutMillis(), TimeUnit.MILLISECONDS)
         .onComplete(ar -> x.onLoop(() -> {
           if (ar.failed()) {

@@ -172,9 +172,33 @@ public final class JwsToken {
     return false;
   }
 
-  /** The claims as an unmodifiable map of JSON values (String, Number, Boolean, List, Map). */
+  /**
+   * The claims as an unmodifiable map of plain JSON values: {@code String}, {@code Number},
+   * {@code Boolean}, {@code null}, and unmodifiable {@code List}s and {@code Map}s of them.
+   */
   public Map<String, Object> claimMap() {
-    return java.util.Collections.unmodifiableMap(claims.copy().getMap());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> map = (Map<String, Object>) plain(claims);
+    return map;
+  }
+
+  private static Object plain(Object v) {
+    if (v instanceof JsonObject o) {
+      v = o.getMap();
+    } else if (v instanceof JsonArray a) {
+      v = a.getList();
+    }
+    if (v instanceof Map<?, ?> m) {
+      Map<String, Object> out = new java.util.LinkedHashMap<>();
+      m.forEach((k, x) -> out.put(String.valueOf(k), plain(x)));
+      return java.util.Collections.unmodifiableMap(out);
+    }
+    if (v instanceof List<?> l) {
+      List<Object> out = new java.util.ArrayList<>(l.size());
+      l.forEach(x -> out.add(plain(x)));
+      return java.util.Collections.unmodifiableList(out);
+    }
+    return v;
   }
 
   /** Why a token was not accepted (the message is Envoy's wording where it has one). */

@@ -86,14 +86,16 @@ class JwtVerificationTest {
     JsonObject rule = new JsonObject().put("issuer", ISS).put("jwks", TestTokens.jwks(key))
         .put("fromHeaders", new JsonArray().add(new JsonObject().put("name", "x-token").put("prefix", "Token ")))
         .put("fromParams", new JsonArray().add("jwt")).put("fromCookies", new JsonArray().add("session"));
-    String token = key.sign(TestTokens.claims(ISS, "alice", "api"));
+    String token = key.sign(TestTokens.claims(ISS, "alice", "api").put("groups", new JsonArray().add("g1"))
+        .put("org", new JsonObject().put("id", 7)));
 
     FakeExchange byHeader = new FakeExchange(policy(plugin, rule), "/x");
     byHeader.headers.put("x-token", "Token " + token);
     assertThat(plugin.onRequest(byHeader).succeeded()).isTrue();
     assertThat(byHeader.get(Attributes.REQUEST_PRINCIPAL)).isEqualTo(ISS + "/alice");
     Map<String, Object> claims = byHeader.get(Attributes.JWT_CLAIMS);
-    assertThat(claims).containsEntry("sub", "alice").containsEntry("aud", "api");
+    assertThat(claims).containsEntry("sub", "alice").containsEntry("aud", "api").containsEntry("groups", List.of("g1"))
+        .containsEntry("org", Map.of("id", 7));
     assertThat(byHeader.headers).doesNotContainKey("x-token");
 
     FakeExchange byParam = new FakeExchange(policy(plugin, rule), "/x?a=1&jwt=" + token);
