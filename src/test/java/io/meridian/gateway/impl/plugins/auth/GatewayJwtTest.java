@@ -127,4 +127,36 @@ class GatewayJwtTest extends AuthTestBase {
       issuer.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
   }
+
+  /**
+   * Verifies that while the JWKS cannot be fetched (the issuer answers 503), tokens are refused with 401
+   * naming the failed fetch (requests without a token still pass), and that once the issuer recovers the
+   * keys are fetched again without a rule change and the same token passes.
+   */
+  @Test
+  void unreachableJwksRefusesTokensUntilItRecovers() throws Exception {
+    TestTokens key = TestTokens.rsa("k1");
+    java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean();
+    HttpServer issuer = vertx.createHttpServer().requestHandler(req -> {
+      if (up.get()) {
+        req.response().putHeader("content-type", "application/json").end(TestTokens.jwks(key));
+      } else {
+        req.response().setStatusCode(503).end();
+      }
+    }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    try {
+      gw.apply(rule("jwksUri: http://127.0.0.1:" + issuer.actualPort() + "/jwks.json"));
+      String token = key.sign(TestTokens.claims(ISSUER, "erin", "demo-api"));
+      awaitStatus(401, "Authorization", "Bearer " + token);
+      assertUnauthenticated(call(token), "Jwks remote fetch is failed");
+      assertThat(call(null).statusCode()).isEqualTo(200);
+
+      up.set(true);
+      awaitStatus(200, "Authorization", "Bearer " + token);
+      HttpResponse<String> ok = call(token);
+      assertThat(new JsonObject(ok.body()).getJsonObject("headers").getString("x-jwt-sub")).isEqualTo("erin");
+    } finally {
+      issuer.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
 }
