@@ -32,7 +32,7 @@ public final class RemoteJwks {
   private final String uri;
   private final long timeoutMillis;
   private volatile Jwks current;
-  private long loadedAtMillis;
+  private volatile long loadedAtMillis;
   private long lastAttemptMillis;
   /** Why the last fetch failed ({@code null}: it did not). */
   private Throwable lastFailure;
@@ -59,7 +59,15 @@ public final class RemoteJwks {
    * The keys to verify with: at once when loaded (starting a background refresh when they are
    * old), otherwise the fetch in flight (started if none is).
    */
-  public synchronized Future<Jwks> keys() {
+  public Future<Jwks> keys() {
+    Jwks now = current;
+    if (now != null && System.currentTimeMillis() - loadedAtMillis <= REFRESH_MILLIS) {
+      return Future.succeededFuture(now); // the per-request path: no lock
+    }
+    return keysSlow();
+  }
+
+  private synchronized Future<Jwks> keysSlow() {
     Jwks now = current;
     long t = System.currentTimeMillis();
     if (now != null) {
@@ -125,8 +133,8 @@ public final class RemoteJwks {
             inFlight = null;
             lastFailure = ar.failed() ? ar.cause() : null;
             if (ar.succeeded()) {
-              current = ar.result();
               loadedAtMillis = System.currentTimeMillis();
+              current = ar.result();
             } else {
               LOG.warn("could not fetch the JWKS {}: {}", uri, ar.cause().getMessage());
             }

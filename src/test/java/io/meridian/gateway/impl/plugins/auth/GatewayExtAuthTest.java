@@ -74,7 +74,7 @@ class GatewayExtAuthTest extends AuthTestBase {
    * Verifies that a request the auth service refuses gets the auth service's own status, headers and
    * body without reaching the backend; an accepted one reaches it with the copied {@code x-user}
    * (replacing the client's), the auth service having seen the forwarded header, method and URI; and an
-   * identical request within the cache TTL does not ask the auth service again.
+   * identical request within the cache TTL does not ask the auth service again; refusals reach HTTP/2 clients too.
    */
   @Test
   void authServiceDecidesAndAllowingDecisionsAreCached() throws Exception {
@@ -110,6 +110,16 @@ class GatewayExtAuthTest extends AuthTestBase {
     // refusals are not cached
     assertThat(gw.get("/api/demo/hello", "Authorization", "Bearer bad").statusCode()).isEqualTo(401);
     assertThat(checks.size()).isEqualTo(asked + 1);
+
+    // over HTTP/2 (h2c upgrade) the auth service's refusal arrives the same way
+    java.net.http.HttpClient h2 = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_2).build();
+    HttpResponse<String> refusedH2 = h2.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + gw.gatewayPort + "/api/demo/hello")).header("Authorization", "Bearer bad")
+        .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(refusedH2.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_2);
+    assertThat(refusedH2.statusCode()).isEqualTo(401);
+    assertThat(new JsonObject(refusedH2.body()).getString("denied")).isEqualTo("who are you?");
+    assertThat(refusedH2.headers().firstValue("www-authenticate")).contains("Basic realm=\"t\"");
   }
 
   /** Verifies that without a cache TTL every request asks the auth service. */
