@@ -62,7 +62,8 @@ public final class ExtAuthPlugin implements GatewayPlugin {
       "keep-alive", "upgrade", "te", "trailer");
 
   /** A compiled policy: the auth service, what to send and keep, and its decision cache. */
-  record Policy(String name, String tenant, String service, String directHost, int port, String path, List<String> forwardHeaders,
+  record Policy(String name, String pathPrefix, String tenant, String service, String directHost, int port, String path,
+      List<String> forwardHeaders,
       List<String> copyHeaders, long timeoutMillis, boolean failOpen, long cacheTtlNanos, DecisionCache cache) {
   }
 
@@ -173,7 +174,7 @@ public final class ExtAuthPlugin implements GatewayPlugin {
     String key = rule.namespace() + "/" + rule.name();
     String specText = spec.encode();
     DecisionCache cache = caches.compute(key, (k, old) -> old != null && old.spec.equals(specText) ? old : new DecisionCache(specText));
-    return new Policy(key, tenant, service, direct, auth.getInteger("port"), auth.getString("path", "/"), forward, copy, timeout,
+    return new Policy(key, spec.getJsonObject("targetRef").getString("pathPrefix"), tenant, service, direct, auth.getInteger("port"), auth.getString("path", "/"), forward, copy, timeout,
         "allow".equals(spec.getString("failureMode")), ttl, cache);
   }
 
@@ -200,6 +201,9 @@ public final class ExtAuthPlugin implements GatewayPlugin {
       return Future.succeededFuture();
     }
     Policy p = list.get(i);
+    if (p.pathPrefix() != null && !x.path().startsWith(p.pathPrefix())) {
+      return check(x, list, i + 1);
+    }
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
     StringBuilder key = new StringBuilder();
     for (String name : p.forwardHeaders()) {

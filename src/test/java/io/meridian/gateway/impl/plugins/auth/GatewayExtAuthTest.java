@@ -122,6 +122,25 @@ class GatewayExtAuthTest extends AuthTestBase {
     assertThat(refusedH2.headers().firstValue("www-authenticate")).contains("Basic realm=\"t\"");
   }
 
+  /** Verifies {@code targetRef.pathPrefix}: only requests whose path (as received) starts with it are checked. */
+  @Test
+  void pathPrefixLimitsThePolicy() throws Exception {
+    registerAuth(startAuthService());
+    gw.apply(policy("deny", "0s").replace("targetRef: {service: demo}", "targetRef: {service: demo, pathPrefix: /api/demo/private}"));
+    gw.await("the policy on /api/demo/private", () -> {
+      try {
+        return gw.get("/api/demo/private/x").statusCode() == 401;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    int asked = checks.size();
+    assertThat(gw.get("/api/demo/hello").statusCode()).isEqualTo(200);
+    assertThat(checks.size()).isEqualTo(asked);
+    assertThat(gw.get("/api/demo/private/y", "Authorization", "Bearer good").statusCode()).isEqualTo(200);
+    assertThat(checks.size()).isEqualTo(asked + 1);
+  }
+
   /** Verifies that without a cache TTL every request asks the auth service. */
   @Test
   void withoutCacheTtlEveryRequestIsChecked() throws Exception {
