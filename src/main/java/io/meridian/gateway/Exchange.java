@@ -101,6 +101,15 @@ public interface Exchange {
   /** Why the exchange failed (no route, upstream error, timeout, refusal), or {@code null}. */
   String errorCode();
 
+  // ---- threading ----------------------------------------------------------------------------
+
+  /**
+   * Runs {@code task} on the request's event loop (at once when called from it). An
+   * asynchronous plugin whose work completes elsewhere (an HTTP client's context, a timer)
+   * applies its outcome to the exchange through this, then completes its future.
+   */
+  void onLoop(Runnable task);
+
   // ---- attributes ---------------------------------------------------------------------------
 
   <T> T get(Key<T> key);

@@ -14,8 +14,7 @@ import java.util.Set;
  * per request, and a request keeps the configuration of the table it started with.
  *
  * <p>Rules arrive validated by the rules role; a compiler that still cannot use one throws
- * {@link IllegalArgumentException} (the gateway logs it and leaves the service without this
- * policy). Compilers run on the gateway's role context, never concurrently with themselves.
+ * {@link IllegalArgumentException} (the gateway logs it and uses {@link #unusable}). Compilers run on the gateway's role context, never concurrently with themselves.
  *
  * @param <T> the compiled configuration
  */
@@ -29,4 +28,13 @@ public interface PolicyCompiler<T> {
    * the target's namespace, in key order), or {@code null} when none applies to it.
    */
   T compile(PolicyTarget target, List<Rule> rules);
+
+  /**
+   * The configuration to use for {@code target} when {@link #compile} threw: {@code null}
+   * (the default) leaves the service without this policy — right for optional behaviour; a
+   * security policy returns one that refuses (fail closed) instead.
+   */
+  default T unusable(PolicyTarget target, IllegalArgumentException why) {
+    return null;
+  }
 }

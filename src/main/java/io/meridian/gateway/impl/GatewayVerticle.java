@@ -13,6 +13,8 @@ import io.meridian.gateway.GatewayPlugin;
 import io.meridian.gateway.impl.plugins.AccessLogPlugin;
 import io.meridian.gateway.impl.plugins.MetricsPlugin;
 import io.meridian.gateway.impl.plugins.RequestIdPlugin;
+import io.meridian.gateway.impl.plugins.auth.ExtAuthPlugin;
+import io.meridian.gateway.impl.plugins.auth.JwtPlugin;
 import io.meridian.gateway.impl.plugins.breaker.CircuitBreakerPlugin;
 import io.meridian.gateway.impl.plugins.ratelimit.RateLimitPlugin;
 import io.meridian.gateway.impl.proxy.GatewayRuntime;
@@ -75,6 +77,8 @@ public final class GatewayVerticle extends RoleVerticle {
   private static final long CLUSTER_MEMBERS_MILLIS = 5000;
   private CircuitBreakerPlugin breakers;
   private MessageConsumer<JsonObject> consumer;
+  /** The auth plugins' HTTP client (JWKS fetches, external auth calls). */
+  private io.vertx.core.http.HttpClient authClient;
 
   public GatewayVerticle(RoleContext context) {
     super("gateway", context);
@@ -95,6 +99,11 @@ public final class GatewayVerticle extends RoleVerticle {
     if (options.accessLog()) {
       plugins.add(new AccessLogPlugin());
     }
+    // one client for the auth plugins' calls (JWKS, auth services), closed on stop
+    authClient = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+        .setKeepAlive(true).setName("meridian-gateway-auth"), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(32));
+    plugins.add(new JwtPlugin(authClient, options.name()));
+    plugins.add(new ExtAuthPlugin(authClient, () -> runtime.routes()));
     rateLimit = new RateLimitPlugin();
     countClusterMembers();
     if (vertx.isClustered()) {
@@ -245,7 +254,7 @@ public final class GatewayVerticle extends RoleVerticle {
           }
         }
       }
-    }).compose(v -> {
+    }).compose(v -> authClient == null ? Future.succeededFuture() : authClient.close()).compose(v -> {
       if (group == null) {
         return Future.succeededFuture();
       }

@@ -454,7 +454,12 @@ final class Schemas {
                 .required("header", string(HEADER_NAME.pattern(), "a header name"))
                 .required("claim", nonEmptyString())))
             .field("timeout", duration(Duration.ofMillis(1), Duration.ofMinutes(5)))
-            .atMostOne("jwksUri", "jwks")))
+            .atMostOne("jwksUri", "jwks")
+            .rule((json, c) -> {
+              if (json.getValue("jwksUri") == null && json.getValue("jwks") == null) {
+                c.error(null, "needs jwksUri or jwks (OpenID discovery from the issuer is not implemented)");
+              }
+            })))
         .atMostOne("selector", "targetRef", "targetRefs");
   }
 

@@ -134,6 +134,16 @@ class RuleSchemaTest {
   }
 
   @Test
+  void jwtRulesNeedKeys() {
+    String head = "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: j}\nspec:\n  jwtRules:\n";
+    assertThat(errors(head + "  - issuer: https://i.example.com\n")).singleElement().satisfies(e -> {
+      assertThat(e.path()).isEqualTo("spec.jwtRules[0]");
+      assertThat(e.message()).contains("jwksUri or jwks");
+    });
+    assertThat(errors(head + "  - {issuer: https://i.example.com, jwksUri: 'https://i.example.com/keys'}\n")).isEmpty();
+  }
+
+  @Test
   void theEnvelopeIsChecked() {
     assertThat(errors("apiVersion: networking.istio.io/v1\nkind: VirtualServise\nmetadata: {name: r}\nspec: {}\n"))
         .extracting(RuleDocuments.Issue::path).containsExactly("kind");

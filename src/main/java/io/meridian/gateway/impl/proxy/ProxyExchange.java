@@ -65,6 +65,10 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
   static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
   static final AsciiString APPLICATION_JSON = AsciiString.cached("application/json");
 
+  /** Headers of a local answer the gateway sets itself (a refusing plugin's are not copied). */
+  static final java.util.Set<String> LOCAL_ANSWER_OWN = java.util.Set.of("content-type", "content-length", "transfer-encoding",
+      "connection", "keep-alive", "upgrade", "te", "trailer", "proxy-connection");
+
   /** Request bodies up to this size are kept for retries and mirroring. */
   static final int REPLAY_LIMIT = 64 * 1024;
   /** Bytes of request body held while the upstream connection opens (then the client is paused). */
@@ -266,7 +270,8 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     }));
   }
 
-  private void onLoop(Runnable action) {
+  @Override
+  public void onLoop(Runnable action) {
     if (loop.inEventLoop()) {
       action.run();
     } else {
@@ -276,7 +281,19 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
 
   private void refuse(Throwable cause) {
     if (cause instanceof PluginFailure f) {
-      local(f.status(), f.code(), f.getMessage(), false);
+      byte[] body = f.body();
+      if (body != null) {
+        this.errorCode = f.code();
+        String type = null;
+        for (Map.Entry<String, String> h : f.headers()) {
+          if (h.getKey().equalsIgnoreCase("content-type")) {
+            type = h.getValue();
+          }
+        }
+        respond(f.status(), body, type, null, false, f.headers());
+      } else {
+        local(f.status(), f.code(), f.getMessage(), false, f.headers());
+      }
     } else {
       local(500, "plugin_error", "a gateway plugin failed: " + cause, false);
     }
@@ -1304,13 +1321,23 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
 
   /** Answers locally with the JSON error body. */
   private void local(int code, String errorCode, String message, boolean close) {
+    local(code, errorCode, message, close, List.of());
+  }
+
+  private void local(int code, String errorCode, String message, boolean close, List<Map.Entry<String, String>> extra) {
     this.errorCode = errorCode;
     JsonObject body = new JsonObject().put("error", new JsonObject().put("code", errorCode).put("message", message)
         .put("gateway", runtime.options.name()));
-    respond(code, body.encode().getBytes(StandardCharsets.UTF_8), "application/json", null, close);
+    respond(code, body.encode().getBytes(StandardCharsets.UTF_8), "application/json", null, close, extra);
   }
 
   private void respond(int code, byte[] body, String contentType, String location, boolean close) {
+    respond(code, body, contentType, location, close, List.of());
+  }
+
+  /** Answers locally; {@code extra} headers (a refusing plugin's) are added, except framing and connection headers. */
+  private void respond(int code, byte[] body, String contentType, String location, boolean close,
+      List<Map.Entry<String, String>> extra) {
     if (done) {
       return;
     }
@@ -1328,7 +1355,14 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code),
         Unpooled.wrappedBuffer(body));
     HttpHeaders h = r.headers();
-    h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
+    for (Map.Entry<String, String> e : extra) {
+      if (!LOCAL_ANSWER_OWN.contains(e.getKey().toLowerCase(java.util.Locale.ROOT))) {
+        h.add(e.getKey(), e.getValue());
+      }
+    }
+    if (contentType != null) {
+      h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
+    }
     h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
     h.set(GATEWAY, runtime.options.name());
     if (location != null) {

@@ -239,8 +239,12 @@ public final class RouteTableBuilder {
           compiled.put(compiler, policy);
         }
       } catch (IllegalArgumentException e) {
-        LOG.warn("service {}/{}: a {} rule cannot be used, the service goes without it: {}", g.tenant(), g.name(),
-            compiler.kinds(), e.getMessage());
+        Object fallback = compiler.unusable(target, e);
+        LOG.warn("service {}/{}: a {} rule cannot be used ({}): {}", g.tenant(), g.name(), compiler.kinds(), e.getMessage(),
+            fallback == null ? "the service goes without it" : "requests it covers are refused");
+        if (fallback != null) {
+          compiled.put(compiler, fallback);
+        }
       }
     }
     return compiled.isEmpty() ? Map.of() : Collections.unmodifiableMap(compiled);
