@@ -38,11 +38,16 @@ import java.util.TreeMap;
  * @param advertise          the address at which this gateway registers itself in the registry as service
  *                           {@code meridian-gateway} of each tenant it serves (what an edge gateway forwards to);
  *                           {@code null} = it does not register itself
+ * @param trustedProxies     CIDRs (or addresses) of proxies in front of the gateway: when the TCP peer is one of them,
+ *                           the client's address is the rightmost {@code X-Forwarded-For} entry that is not (empty =
+ *                           {@code X-Forwarded-For} is never trusted)
+ * @param maxBodySize        largest request body accepted, by {@code Content-Length} or as streamed (bigger → 413);
+ *                           0 = unlimited
  */
 public record GatewayOptions(ListenerOptions listener, String name, String tier, List<String> tenants, String plane,
     String visibility, Map<String, String> labels, String hostDomain, int hopLimit, Duration connectTimeout,
     Duration requestTimeout, Duration idleTimeout, long maxHeaderSize, Tls tls, List<TcpRoute> tcp, boolean accessLog,
-    int eventLoops, String advertise) {
+    int eventLoops, String advertise, List<String> trustedProxies, long maxBodySize) {
 
   public static final String EDGE = "edge";
   public static final String TENANT = "tenant";
@@ -65,6 +70,7 @@ public record GatewayOptions(ListenerOptions listener, String name, String tier,
     tenants = List.copyOf(tenants);
     labels = Map.copyOf(labels);
     tcp = List.copyOf(tcp);
+    trustedProxies = List.copyOf(trustedProxies);
   }
 
   static GatewayOptions read(ConfigReader r) {
@@ -146,13 +152,23 @@ public record GatewayOptions(ListenerOptions listener, String name, String tier,
             + advertise + "'");
       }
     }
+    List<String> trustedProxies = r.stringList("trustedProxies", List.of());
+    for (int i = 0; i < trustedProxies.size(); i++) {
+      try {
+        io.meridian.common.net.CidrSet.parseOne(trustedProxies.get(i));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(r.path("trustedProxies") + "[" + i + "]", e.getMessage());
+      }
+    }
+    long maxBodySize = r.size("maxBodySize", 0, 0, Long.MAX_VALUE / 2);
     return new GatewayOptions(listener, name, tier, tenants, plane, visibility, labels, hostDomain, hopLimit, connectTimeout,
-        requestTimeout, idleTimeout, maxHeaderSize, tls, tcp, accessLog, eventLoops, advertise);
+        requestTimeout, idleTimeout, maxHeaderSize, tls, tcp, accessLog, eventLoops, advertise, trustedProxies, maxBodySize);
   }
 
   GatewayOptions withDefaultHost(String host) {
     return new GatewayOptions(listener.withDefaultHost(host), name, tier, tenants, plane, visibility, labels, hostDomain,
-        hopLimit, connectTimeout, requestTimeout, idleTimeout, maxHeaderSize, tls, tcp, accessLog, eventLoops, advertise);
+        hopLimit, connectTimeout, requestTimeout, idleTimeout, maxHeaderSize, tls, tcp, accessLog, eventLoops, advertise,
+        trustedProxies, maxBodySize);
   }
 
   /** Whether this gateway serves {@code tenant}. */
@@ -180,7 +196,9 @@ public record GatewayOptions(ListenerOptions listener, String name, String tier,
         .put("tcp", new JsonArray(tcp.stream().map(TcpRoute::toJson).toList()))
         .put("accessLog", new JsonObject().put("enabled", accessLog))
         .put("eventLoops", eventLoops)
-        .put("advertise", advertise);
+        .put("advertise", advertise)
+        .put("trustedProxies", new JsonArray(trustedProxies))
+        .put("maxBodySize", maxBodySize);
   }
 
   /** Reads the JSON form (as the role receives its section). */

@@ -6,7 +6,10 @@ import io.meridian.common.verticle.Listeners;
 import io.meridian.common.verticle.RoleContext;
 import io.meridian.common.verticle.RoleVerticle;
 import io.meridian.gateway.GatewayPlugin;
+import io.meridian.common.net.CidrSet;
 import io.meridian.gateway.impl.plugins.AccessLogPlugin;
+import io.meridian.gateway.impl.plugins.ClientIpPlugin;
+import io.meridian.gateway.impl.plugins.authz.AuthorizationPlugin;
 import io.meridian.gateway.impl.plugins.MetricsPlugin;
 import io.meridian.gateway.impl.plugins.RequestIdPlugin;
 import io.meridian.gateway.impl.proxy.GatewayRuntime;
@@ -73,10 +76,12 @@ public final class GatewayVerticle extends RoleVerticle {
     runtime = new GatewayRuntime(options, internal.transport().channelFactory(false));
     List<GatewayPlugin> plugins = new ArrayList<>();
     plugins.add(new RequestIdPlugin());
+    plugins.add(new ClientIpPlugin(CidrSet.parse(options.trustedProxies())));
     plugins.add(new MetricsPlugin(roleContext.meters(), options.name()));
     if (options.accessLog()) {
       plugins.add(new AccessLogPlugin());
     }
+    plugins.add(new AuthorizationPlugin());
     plugins.add(new Routing(options));
     runtime.chain(PluginChain.assemble(plugins));
     List<io.meridian.gateway.PolicyCompiler<?>> compilers = new ArrayList<>();

@@ -238,6 +238,19 @@ final class Downstream extends ChannelInboundHandlerAdapter {
   }
 
   private String clientIp;
+  private int localPort = -2;
+
+  /** The local port of the connection (the gateway port the client reached), or -1. */
+  int localPort() {
+    if (localPort == -2) {
+      java.net.SocketAddress a = channel.localAddress();
+      if (a == null && channel.parent() != null) {
+        a = channel.parent().localAddress(); // an HTTP/2 stream: its connection's
+      }
+      localPort = a instanceof java.net.InetSocketAddress inet ? inet.getPort() : -1;
+    }
+    return localPort;
+  }
 
   /** The client's IP address as text (computed once per connection). */
   String clientIp() {

@@ -87,7 +87,7 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
 
   // request body
   private boolean requestComplete;
-  private int bodyBytes;
+  private long bodyBytes;
   private boolean replayable = true;
   private List<ByteBuf> replay;
   private ArrayDeque<HttpContent> pending;
@@ -222,6 +222,20 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     Routing routing = runtime.routing;
     if (routing != null) {
       routeFailure = routing.route(this);
+    }
+    long max = runtime.options.maxBodySize();
+    if (max > 0 && !requestComplete) {
+      long length;
+      try {
+        length = HttpUtil.getContentLength(request, -1L);
+      } catch (NumberFormatException e) {
+        length = -1;
+      }
+      if (length > max) {
+        local(413, "payload_too_large", "the request body (Content-Length " + length + ") exceeds gateway.maxBodySize ("
+            + max + " bytes)", true);
+        return;
+      }
     }
     runRequestPlugins(0);
   }
@@ -467,6 +481,11 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     boolean last = content instanceof LastHttpContent;
     int bytes = content.content().readableBytes();
     bodyBytes += bytes;
+    long max = runtime.options.maxBodySize();
+    if (max > 0 && bodyBytes > max) {
+      tooLarge(content, max);
+      return;
+    }
     if (replayable && bytes > 0) {
       if (bodyBytes > REPLAY_LIMIT) {
         replayable = false;
@@ -504,6 +523,27 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
         downstream.pauseReading();
       }
     }
+  }
+
+  /**
+   * A streamed request body grew past {@code gateway.maxBodySize}: nothing more goes upstream (its
+   * connection is closed, so the upstream sees the request cut short), the client gets 413 and its
+   * connection is closed — or both sides are cut if the response had already started.
+   */
+  private void tooLarge(HttpContent content, long max) {
+    content.release();
+    if (content instanceof LastHttpContent) {
+      requestComplete = true;
+    }
+    if (done) {
+      return;
+    }
+    if (responseHeadSent) {
+      errorCode = "payload_too_large";
+      abortBoth();
+      return;
+    }
+    local(413, "payload_too_large", "the request body exceeds gateway.maxBodySize (" + max + " bytes)", true);
   }
 
   /** Writes a request body part upstream in its framing; takes ownership of {@code content}. */
@@ -1396,7 +1436,8 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
       return null;
     }
     if (lb.hashSourceIp()) {
-      return clientIp();
+      String trusted = get(io.meridian.gateway.Attributes.CLIENT_IP);
+      return trusted != null ? trusted : clientIp();
     }
     if (lb.hashQuery() != null) {
       return queryParam(lb.hashQuery());
@@ -1459,6 +1500,11 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
   }
 
   @Override
+  public List<String> requestHeaders(String name) {
+    return request.headers().getAll(name);
+  }
+
+  @Override
   public void setRequestHeader(String name, String value) {
     request.headers().set(name, value);
     headerChanged(name);
@@ -1486,6 +1532,11 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
   @Override
   public InetSocketAddress clientAddress() {
     return (InetSocketAddress) downstream.channel.remoteAddress();
+  }
+
+  @Override
+  public int localPort() {
+    return downstream.localPort();
   }
 
   @Override
