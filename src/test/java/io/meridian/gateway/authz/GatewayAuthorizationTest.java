@@ -233,6 +233,81 @@ class GatewayAuthorizationTest {
     assertThat(gw.get("/api/demo/x", "X-Forwarded-For", "203.0.113.7").statusCode()).isEqualTo(200);
   }
 
+  private HttpResponse<String> send(String method, String path, String... headers) throws Exception {
+    java.net.http.HttpRequest.Builder r = java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + gw.gatewayPort + path))
+        .timeout(java.time.Duration.ofSeconds(10)).method(method, java.net.http.HttpRequest.BodyPublishers.noBody());
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      r.header(headers[i], headers[i + 1]);
+    }
+    return gw.http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void corsPreflightsAreAnsweredBeforeAuthorizationAndResponsesToAllowedOriginsCarryTheHeaders() throws Exception {
+    TestBackend b = demo(Map.of());
+    gw.apply("""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: demo, namespace: default}
+        spec:
+          hosts: [demo]
+          http:
+          - route: [{destination: {host: demo}}]
+            corsPolicy:
+              allowOrigins: [{exact: "https://app.example.com"}, {regex: "https://[a-z]+\\\\.trusted\\\\.io"}]
+              allowMethods: [GET, POST]
+              allowHeaders: [authorization, content-type]
+              exposeHeaders: [x-request-id]
+              maxAge: 24h
+              allowCredentials: true
+        ---
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: callers-with-a-token, namespace: default}
+        spec:
+          rules:
+          - when: [{key: "request.headers[Authorization]", values: ["Bearer *"]}]
+        """);
+    awaitStatus("/api/demo/x", 403);
+    String app = "https://app.example.com";
+    HttpResponse<String> preflight = send("OPTIONS", "/api/demo/items", "Origin", app,
+        "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "authorization");
+    assertThat(preflight.statusCode()).isEqualTo(204);
+    assertThat(preflight.headers().firstValue("access-control-allow-origin")).contains(app);
+    assertThat(preflight.headers().firstValue("access-control-allow-methods")).contains("GET,POST");
+    assertThat(preflight.headers().firstValue("access-control-allow-headers")).contains("authorization,content-type");
+    assertThat(preflight.headers().firstValue("access-control-max-age")).contains("86400");
+    assertThat(preflight.headers().firstValue("access-control-allow-credentials")).contains("true");
+    assertThat(preflight.headers().firstValue("vary")).contains("Origin");
+    assertThat(b.seen).noneMatch(j -> j.getString("method").equals("OPTIONS"));
+
+    String trusted = "https://web.trusted.io";
+    HttpResponse<String> actual = send("GET", "/api/demo/items", "Origin", trusted, "Authorization", "Bearer t");
+    assertThat(actual.statusCode()).isEqualTo(200);
+    assertThat(actual.headers().firstValue("access-control-allow-origin")).contains(trusted);
+    assertThat(actual.headers().firstValue("access-control-allow-credentials")).contains("true");
+    assertThat(actual.headers().firstValue("access-control-expose-headers")).contains("x-request-id");
+    assertThat(actual.headers().firstValue("vary")).contains("Origin");
+    assertThat(actual.headers().firstValue("access-control-allow-methods")).as("only in preflight answers").isEmpty();
+    // the gateway's own refusals are readable by an allowed origin too
+    HttpResponse<String> refused = send("GET", "/api/demo/items", "Origin", app);
+    assertThat(refused.statusCode()).isEqualTo(403);
+    assertThat(refused.headers().firstValue("access-control-allow-origin")).contains(app);
+
+    // a disallowed origin: its preflight is not answered by the gateway and nothing carries CORS headers
+    String evil = "https://evil.example";
+    HttpResponse<String> evilPreflight = send("OPTIONS", "/api/demo/items", "Origin", evil,
+        "Access-Control-Request-Method", "POST");
+    assertThat(evilPreflight.statusCode()).isEqualTo(403);
+    assertThat(evilPreflight.headers().firstValue("access-control-allow-origin")).isEmpty();
+    HttpResponse<String> evilGet = send("GET", "/api/demo/items", "Origin", evil, "Authorization", "Bearer t");
+    assertThat(evilGet.statusCode()).isEqualTo(200);
+    assertThat(evilGet.headers().map().keySet()).noneMatch(h -> h.startsWith("access-control-"));
+    assertThat(send("GET", "/api/demo/items", "Origin", "https://x.trusted.io.evil.example", "Authorization", "Bearer t")
+        .headers().firstValue("access-control-allow-origin")).as("regexes match whole origins").isEmpty();
+  }
+
   @Test
   void bodiesOverTheLimitAreRefusedWith413ByLengthAndWhileStreaming() throws Exception {
     TestBackend b = demo(Map.of("MERIDIAN_GATEWAY_MAX_BODY_SIZE", "1000"));

@@ -4,7 +4,9 @@ import io.meridian.gateway.Exchange;
 import io.meridian.gateway.GatewayPlugin;
 import io.meridian.gateway.PolicyCompiler;
 import io.meridian.gateway.PluginFailure;
+import io.meridian.gateway.Phase;
 import io.meridian.gateway.impl.route.Cluster;
+import io.meridian.gateway.impl.route.CorsPolicy;
 import io.meridian.gateway.impl.route.Endpoint;
 import io.meridian.gateway.impl.route.HttpRoute;
 import io.meridian.gateway.impl.route.LbPolicy;
@@ -224,7 +226,7 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
       routeFailure = routing.route(this);
     }
     long max = runtime.options.maxBodySize();
-    if (max > 0 && !requestComplete) {
+    if (max > 0) {
       long length;
       try {
         length = HttpUtil.getContentLength(request, -1L);
@@ -243,6 +245,9 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
   private void runRequestPlugins(int from) {
     GatewayPlugin[] plugins = chain.plugins();
     for (int i = from; i < plugins.length; i++) {
+      if (!corsChecked && plugins[i].phase() != Phase.OBSERVE && answeredPreflight()) {
+        return;
+      }
       Future<Void> f;
       try {
         f = plugins[i].onRequest(this);
@@ -299,7 +304,53 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     return new PluginFailure(status, code, message);
   }
 
+  /** The CORS preflight check ran (after the OBSERVE plugins, before authentication). */
+  private boolean corsChecked;
+  /** This exchange is a preflight the gateway answers. */
+  private boolean preflight;
+
+  /**
+   * Answers a CORS preflight from an origin the route allows, before authentication and
+   * authorization (browsers send preflights without credentials); other preflights go on.
+   */
+  private boolean answeredPreflight() {
+    corsChecked = true;
+    HttpRoute r = route;
+    if (r == null || r.cors == null) {
+      return false;
+    }
+    HttpHeaders h = request.headers();
+    String origin = h.get(HttpHeaderNames.ORIGIN);
+    if (!CorsPolicy.isPreflight(request.method().name(), origin, h.get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD))
+        || !r.cors.allows(origin)) {
+      return false;
+    }
+    preflight = true;
+    respond(204, new byte[0], null, null, false);
+    return true;
+  }
+
+  /** CORS headers for a response to an allowed origin (the route's {@code corsPolicy}). */
+  private void applyCors(HttpHeaders h) {
+    HttpRoute r = route;
+    if (r == null || r.cors == null) {
+      return;
+    }
+    String origin = request.headers().get(HttpHeaderNames.ORIGIN);
+    if (!r.cors.allows(origin)) {
+      return;
+    }
+    if (preflight) {
+      r.cors.preflightHeaders(h, origin);
+    } else {
+      r.cors.responseHeaders(h, origin);
+    }
+  }
+
   private void dispatch() {
+    if (!corsChecked && answeredPreflight()) {
+      return;
+    }
     if (route == null) {
       local(404, "no_route", "no service matches " + request.method() + " " + originalUri, false);
       return;
@@ -922,6 +973,7 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     if (destination != null && !destination.responseHeaders().isEmpty()) {
       destination.responseHeaders().apply(h);
     }
+    applyCors(h);
     runResponsePlugins(chain.plugins().length - 1);
   }
 
@@ -1343,9 +1395,12 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code),
         Unpooled.wrappedBuffer(body));
     HttpHeaders h = r.headers();
-    h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
-    h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    if (code != 204) {
+      h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
+      h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    }
     h.set(GATEWAY, runtime.options.name());
+    applyCors(h);
     if (location != null) {
       h.set(HttpHeaderNames.LOCATION, location);
     }
