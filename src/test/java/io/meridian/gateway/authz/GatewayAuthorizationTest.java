@@ -323,6 +323,21 @@ class GatewayAuthorizationTest {
         "connection: close");
     assertThat(seen(b, "/big")).isFalse();
 
+    // a client that goes on sending after the 413 is drained, not reset: it reads the answer and can finish writing
+    try (Socket s = new Socket("127.0.0.1", gw.gatewayPort)) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      out.write("POST /api/demo/big HTTP/1.1\r\nHost: gw\r\nContent-Length: 2000000\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertThat(status(answer)).isEqualTo(413);
+      byte[] part = new byte[50_000];
+      for (int i = 0; i < 40; i++) {
+        out.write(part); // a closed connection would fail these writes with a reset
+      }
+      out.flush();
+    }
+
     // a sink that records what arrives as it arrives
     java.util.concurrent.atomic.AtomicInteger heads = new java.util.concurrent.atomic.AtomicInteger();
     java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();

@@ -93,6 +93,9 @@ final class Downstream extends ChannelInboundHandlerAdapter {
     if (discarding) {
       if (msg instanceof LastHttpContent) {
         discarding = false;
+        if (closing) {
+          channel.close(); // the rest of a refused body has been read: the lingering close is over
+        }
       }
       ReferenceCountUtil.release(msg);
       return;
@@ -220,6 +223,10 @@ final class Downstream extends ChannelInboundHandlerAdapter {
     if (close) {
       closing = true;
       needsFlush = false;
+      if (!x.requestComplete() && channel instanceof io.netty.channel.socket.DuplexChannel duplex && channel.isActive()) {
+        linger(duplex);
+        return;
+      }
       ctx.flush();
       channel.close();
       return;
@@ -235,6 +242,29 @@ final class Downstream extends ChannelInboundHandlerAdapter {
         || !current.readPaused())) {
       channel.config().setAutoRead(true);
     }
+  }
+
+  /** How long a connection answered while its client was still sending a body keeps draining it before it is closed. */
+  static final long LINGER_MILLIS = 5000;
+
+  /**
+   * Closes after an answer that came before the end of the request body (413, errors): the answer
+   * goes out and the sending side is shut (the client sees the end), while what the client is
+   * still sending is read and dropped until its body ends, it closes, or {@link #LINGER_MILLIS}
+   * pass — closing at once would reset the connection and could destroy the answer before the
+   * client read it.
+   */
+  private void linger(io.netty.channel.socket.DuplexChannel duplex) {
+    discarding = true;
+    ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> {
+      if (channel.isActive()) {
+        duplex.shutdownOutput();
+      }
+    });
+    channel.config().setAutoRead(true);
+    channel.eventLoop().schedule(() -> {
+      channel.close();
+    }, LINGER_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   private String clientIp;
