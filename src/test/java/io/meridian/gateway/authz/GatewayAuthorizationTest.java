@@ -233,6 +233,39 @@ class GatewayAuthorizationTest {
     assertThat(gw.get("/api/demo/x", "X-Forwarded-For", "203.0.113.7").statusCode()).isEqualTo(200);
   }
 
+  /** Verifies that an HTTP/2 client gets the 413 (the stream then ends with RST_STREAM NO_ERROR, RFC 9113 8.1). */
+  @Test
+  void http2BodiesOverTheLimitGet413() throws Exception {
+    demo(Map.of("MERIDIAN_GATEWAY_MAX_BODY_SIZE", "1000"));
+    io.vertx.core.http.HttpClientAgent h2c = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+        .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+    closing.add(() -> h2c.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+    io.vertx.core.http.RequestOptions post = new io.vertx.core.http.RequestOptions().setMethod(io.vertx.core.http.HttpMethod.POST)
+        .setHost("127.0.0.1").setPort(gw.gatewayPort).setURI("/api/demo/h2");
+    int ok = h2c.request(post).compose(r -> r.send(io.vertx.core.buffer.Buffer.buffer("z".repeat(900))))
+        .map(io.vertx.core.http.HttpClientResponse::statusCode).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(ok).isEqualTo(200);
+    int byLength = h2c.request(post).compose(r -> r.send(io.vertx.core.buffer.Buffer.buffer("z".repeat(5000))))
+        .map(io.vertx.core.http.HttpClientResponse::statusCode).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(byLength).isEqualTo(413);
+    // streamed: no content-length, the body grows past the limit
+    java.util.concurrent.CompletableFuture<Integer> streamed = new java.util.concurrent.CompletableFuture<>();
+    h2c.request(post).onSuccess(r -> {
+      r.setChunked(true);
+      r.response().onComplete(ar -> {
+        if (ar.succeeded()) {
+          streamed.complete(ar.result().statusCode());
+        } else {
+          streamed.completeExceptionally(ar.cause());
+        }
+      });
+      r.write("z".repeat(600)).onSuccess(v -> r.write("z".repeat(600)));
+    }).onFailure(streamed::completeExceptionally);
+    assertThat(streamed.get(10, TimeUnit.SECONDS)).isEqualTo(413);
+    assertThat(h2c.request(post).compose(r -> r.send("small")).map(io.vertx.core.http.HttpClientResponse::statusCode)
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)).isEqualTo(200);
+  }
+
   private HttpResponse<String> send(String method, String path, String... headers) throws Exception {
     java.net.http.HttpRequest.Builder r = java.net.http.HttpRequest.newBuilder(
             java.net.URI.create("http://127.0.0.1:" + gw.gatewayPort + path))

@@ -227,6 +227,22 @@ final class Downstream extends ChannelInboundHandlerAdapter {
         linger(duplex);
         return;
       }
+      if (stream && !x.requestComplete() && channel.isActive()) {
+        // answered before the end of the request body: the stream ends with RST_STREAM(NO_ERROR) after the
+        // complete response — RFC 9113 8.1: the client stops sending and keeps the answer (a plain close would
+        // reset with CANCEL, and clients drop the answer)
+        // only once the answer is out: a reset cancels the frames still queued for the stream
+        Runnable reset = () -> ctx.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2ResetFrame(
+            io.netty.handler.codec.http2.Http2Error.NO_ERROR)).addListener(f -> channel.close());
+        io.netty.channel.ChannelFuture answer = x.answerWritten;
+        ctx.flush();
+        if (answer == null) {
+          reset.run();
+        } else {
+          answer.addListener(f -> reset.run());
+        }
+        return;
+      }
       ctx.flush();
       channel.close();
       return;

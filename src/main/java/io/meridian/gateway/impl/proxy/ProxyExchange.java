@@ -1430,7 +1430,8 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
         r.release();
         r = head;
       }
-      writeDownstream(r); // HEADERS (+ DATA), ending the stream
+      answerWritten = downstream.ctx.write(r); // HEADERS (+ DATA), ending the stream
+      downstream.needsFlush = true;
     } else {
       writeDownstream(Http1.responseHead(downstream.ctx.alloc(), r, downstreamIsHttp10()));
       if (request.method() != HttpMethod.HEAD && body.length > 0) {
@@ -1441,6 +1442,9 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     }
     complete(closeClient);
   }
+
+  /** When the gateway's own answer to an HTTP/2 stream has been written out (then its stream may be reset), or {@code null}. */
+  io.netty.channel.ChannelFuture answerWritten;
 
   private void redirect(HttpRoute.Redirect redirect) {
     String scheme = redirect.scheme() != null ? redirect.scheme() : downstream.secure ? "https" : "http";
