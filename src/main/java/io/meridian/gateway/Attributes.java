@@ -20,7 +20,8 @@ public final class Attributes {
 
   /**
    * The client's address as the gateway trusts it: the TCP peer, or the address a trusted
-   * proxy put in {@code X-Forwarded-For} (set by the authorization plugin; {@code null} = the peer).
+   * proxy put in {@code X-Forwarded-For} (set by the {@code client-ip} plugin in {@link Phase#OBSERVE} when
+   * the peer is one of {@code gateway.trustedProxies}; {@code null} = the peer).
    */
   public static final Exchange.Key<String> CLIENT_IP = new Exchange.Key<>("client.ip");
 }

@@ -39,6 +39,12 @@ public interface Exchange {
   /** The first value of a request header, or {@code null}. */
   String requestHeader(String name);
 
+  /** Every value of a request header, in order (several header lines), or an empty list. */
+  default java.util.List<String> requestHeaders(String name) {
+    String v = requestHeader(name);
+    return v == null ? java.util.List.of() : java.util.List.of(v);
+  }
+
   /** Sets a request header on its way upstream (replacing its values). */
   void setRequestHeader(String name, String value);
 
@@ -46,6 +52,19 @@ public interface Exchange {
 
   /** The client's address (the TCP peer). */
   InetSocketAddress clientAddress();
+
+  /**
+   * The path the service sees: without the gateway's routing prefix ({@code /api/{service}},
+   * {@code /t/{tenant}}, a version pin) once the service is located; {@link #path()} otherwise.
+   */
+  default String servicePath() {
+    return path();
+  }
+
+  /** The gateway port the client connected to ({@code -1} when unknown). */
+  default int localPort() {
+    return -1;
+  }
 
   /** {@code HTTP/1.1}, {@code HTTP/1.0} or {@code HTTP/2}. */
   String protocol();

@@ -38,13 +38,18 @@ import java.util.TreeMap;
  * @param advertise          the address at which this gateway registers itself in the registry as service
  *                           {@code meridian-gateway} of each tenant it serves (what an edge gateway forwards to);
  *                           {@code null} = it does not register itself
+ * @param trustedProxies     CIDRs (or addresses) of proxies in front of the gateway: when the TCP peer is one of them,
+ *                           the client's address is the rightmost {@code X-Forwarded-For} entry that is not (empty =
+ *                           {@code X-Forwarded-For} is never trusted)
+ * @param maxBodySize        largest request body accepted, by {@code Content-Length} or as streamed (bigger → 413);
+ *                           0 = unlimited
  * @param traceSampling      the share of requests traced when the caller did not decide (0–1); a
  *                           caller's sampled flag ({@code traceparent}, B3) is followed
  */
 public record GatewayOptions(ListenerOptions listener, String name, String tier, List<String> tenants, String plane,
     String visibility, Map<String, String> labels, String hostDomain, int hopLimit, Duration connectTimeout,
     Duration requestTimeout, Duration idleTimeout, long maxHeaderSize, Tls tls, List<TcpRoute> tcp, boolean accessLog,
-    int eventLoops, String advertise, double traceSampling) {
+    int eventLoops, String advertise, List<String> trustedProxies, long maxBodySize, double traceSampling) {
 
   public static final String EDGE = "edge";
   public static final String TENANT = "tenant";
@@ -67,6 +72,7 @@ public record GatewayOptions(ListenerOptions listener, String name, String tier,
     tenants = List.copyOf(tenants);
     labels = Map.copyOf(labels);
     tcp = List.copyOf(tcp);
+    trustedProxies = List.copyOf(trustedProxies);
   }
 
   static GatewayOptions read(ConfigReader r) {
@@ -148,6 +154,15 @@ public record GatewayOptions(ListenerOptions listener, String name, String tier,
             + advertise + "'");
       }
     }
+    List<String> trustedProxies = r.stringList("trustedProxies", List.of());
+    for (int i = 0; i < trustedProxies.size(); i++) {
+      try {
+        io.meridian.common.net.CidrSet.parseOne(trustedProxies.get(i));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(r.path("trustedProxies") + "[" + i + "]", e.getMessage());
+      }
+    }
+    long maxBodySize = r.size("maxBodySize", 0, 0, Long.MAX_VALUE / 2);
     double traceSampling = r.read("tracing", t -> {
       double v = t.doubleValue("sampling", 0.01);
       if (v < 0 || v > 1 || Double.isNaN(v)) {
@@ -156,13 +171,14 @@ public record GatewayOptions(ListenerOptions listener, String name, String tier,
       return v;
     });
     return new GatewayOptions(listener, name, tier, tenants, plane, visibility, labels, hostDomain, hopLimit, connectTimeout,
-        requestTimeout, idleTimeout, maxHeaderSize, tls, tcp, accessLog, eventLoops, advertise, traceSampling);
+        requestTimeout, idleTimeout, maxHeaderSize, tls, tcp, accessLog, eventLoops, advertise, trustedProxies,
+        maxBodySize, traceSampling);
   }
 
   GatewayOptions withDefaultHost(String host) {
     return new GatewayOptions(listener.withDefaultHost(host), name, tier, tenants, plane, visibility, labels, hostDomain,
         hopLimit, connectTimeout, requestTimeout, idleTimeout, maxHeaderSize, tls, tcp, accessLog, eventLoops, advertise,
-        traceSampling);
+        trustedProxies, maxBodySize, traceSampling);
   }
 
   /** Whether this gateway serves {@code tenant}. */
@@ -191,6 +207,8 @@ public record GatewayOptions(ListenerOptions listener, String name, String tier,
         .put("accessLog", new JsonObject().put("enabled", accessLog))
         .put("eventLoops", eventLoops)
         .put("advertise", advertise)
+        .put("trustedProxies", new JsonArray(trustedProxies))
+        .put("maxBodySize", maxBodySize)
         .put("tracing", new JsonObject().put("sampling", traceSampling));
   }
 

@@ -10,7 +10,10 @@ import io.meridian.common.verticle.RoleContext;
 import io.meridian.common.verticle.RoleVerticle;
 import io.meridian.gateway.GatewayClient;
 import io.meridian.gateway.GatewayPlugin;
+import io.meridian.common.net.CidrSet;
 import io.meridian.gateway.impl.plugins.AccessLogPlugin;
+import io.meridian.gateway.impl.plugins.ClientIpPlugin;
+import io.meridian.gateway.impl.plugins.authz.AuthorizationPlugin;
 import io.meridian.gateway.impl.plugins.MetricsPlugin;
 import io.meridian.gateway.impl.plugins.RequestIdPlugin;
 import io.meridian.gateway.impl.plugins.auth.ExtAuthPlugin;
@@ -93,6 +96,7 @@ public final class GatewayVerticle extends RoleVerticle {
     runtime = new GatewayRuntime(options, internal.transport().channelFactory(false));
     plugins = new ArrayList<>();
     plugins.add(new RequestIdPlugin());
+    plugins.add(new ClientIpPlugin(CidrSet.parse(options.trustedProxies())));
     plugins.add(new io.meridian.gateway.impl.plugins.TracingPlugin(vertx, options.name(), options.traceSampling(),
         roleContext.meters()));
     plugins.add(new MetricsPlugin(roleContext.meters(), options.name()));
@@ -104,6 +108,7 @@ public final class GatewayVerticle extends RoleVerticle {
         .setKeepAlive(true).setName("meridian-gateway-auth"), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(32));
     plugins.add(new JwtPlugin(authClient, options.name()));
     plugins.add(new ExtAuthPlugin(authClient, () -> runtime.routes()));
+    plugins.add(new AuthorizationPlugin());
     rateLimit = new RateLimitPlugin();
     countClusterMembers();
     if (vertx.isClustered()) {

@@ -368,6 +368,11 @@ final class Schemas {
 
   // ---- security.istio.io -------------------------------------------------------------------
 
+  /** The {@code when} keys of an AuthorizationPolicy the gateway evaluates (docs/gateway-authz.md). */
+  static final Pattern WHEN_KEY = Pattern.compile("request\\.headers\\[[^\\[\\]]+\\]|request\\.auth\\.claims(\\[[^\\[\\]]+\\])+"
+      + "|source\\.ip|remote\\.ip|request\\.auth\\.(principal|audiences|presenter)|destination\\.(port|ip)"
+      + "|source\\.(principal|namespace)|connection\\.sni");
+
   static Schema.Type authorizationPolicy() {
     Schema.Type strings = list(string());
     Schema.Type source = object()
@@ -386,7 +391,31 @@ final class Schemas {
     Schema.Type rule = object()
         .field("from", list(object().required("source", source)))
         .field("to", list(object().required("operation", operation)))
-        .field("when", list(object().required("key", nonEmptyString()).field("values", strings).field("notValues", strings)));
+        .field("when", list(object().required("key", nonEmptyString()).field("values", strings).field("notValues", strings)
+            .rule((json, c) -> {
+              String key = json.getString("key");
+              if (key != null && !WHEN_KEY.matcher(key).matches()) {
+                c.error("key", "unsupported condition key '" + key + "' (supported: request.headers[<name>], source.ip, "
+                    + "remote.ip, request.auth.principal, request.auth.claims[<claim>], request.auth.audiences, "
+                    + "request.auth.presenter, destination.port, source.principal, source.namespace, destination.ip, "
+                    + "connection.sni)");
+              }
+              if ("source.ip".equals(key) || "remote.ip".equals(key)) {
+                for (String field : new String[] {"values", "notValues"}) {
+                  JsonArray ips = json.getValue(field) instanceof JsonArray a ? a : new JsonArray();
+                  for (int i = 0; i < ips.size(); i++) {
+                    try {
+                      io.meridian.common.net.CidrSet.parseOne(String.valueOf(ips.getValue(i)));
+                    } catch (IllegalArgumentException e) {
+                      c.error(field + "[" + i + "]", e.getMessage());
+                    }
+                  }
+                }
+              }
+              if (json.getValue("values") == null && json.getValue("notValues") == null) {
+                c.error("values", "a condition needs values or notValues");
+              }
+            })));
     Schema.Type action = new Schema.Type() {
       @Override
       public void check(Object value, String path, Schema.Findings f) {

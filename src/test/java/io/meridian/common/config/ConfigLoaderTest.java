@@ -161,6 +161,27 @@ class ConfigLoaderTest {
         .hasMessageContaining("gateway.advertise").hasMessageContaining("tenant gateway");
   }
 
+  /** Verifies that trusted proxies are CIDRs or addresses (a bad entry is named by its index) and body sizes are sizes. */
+  @Test
+  void gatewayTrustedProxiesAndMaxBodySizeAreChecked() {
+    GatewayOptions g = ConfigLoader.load(null, Map.of("MERIDIAN_GATEWAY_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1,fd00::/8",
+        "MERIDIAN_GATEWAY_MAX_BODY_SIZE", "10MiB"), List.of()).config().gateway();
+    assertThat(g.trustedProxies()).containsExactly("10.0.0.0/8", "192.168.1.1", "fd00::/8");
+    assertThat(g.maxBodySize()).isEqualTo(10L * 1024 * 1024);
+    GatewayOptions defaults = MeridianConfig.defaults().gateway();
+    assertThat(defaults.trustedProxies()).isEmpty();
+    assertThat(defaults.maxBodySize()).isZero();
+    assertThat(GatewayOptions.fromJson(g.toJson())).isEqualTo(g);
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("MERIDIAN_GATEWAY_TRUSTED_PROXIES", "10.0.0.0/8,proxy.local"),
+        List.of())).hasMessageContaining("gateway.trustedProxies[1]").hasMessageContaining("proxy.local");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), List.of(new ConfigLoader.Setting("gateway.trustedProxies",
+        "[10.0.0.0/40]")))).hasMessageContaining("gateway.trustedProxies[0]");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("MERIDIAN_GATEWAY_MAX_BODY_SIZE", "lots"), List.of()))
+        .hasMessageContaining("gateway.maxBodySize");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("MERIDIAN_GATEWAY_MAX_BODY_SIZE", "-1"), List.of()))
+        .hasMessageContaining("gateway.maxBodySize");
+  }
+
   @Test
   void gatewayTcpListenersNeedAServiceAPortOfTheirOwnAndAServedTenant() throws Exception {
     MeridianConfig c = ConfigLoader.load(file("gateway:\n  tenants: [shop]\n  tcp:\n    - {port: 17000, service: ledger, tenant: shop}\n"),

@@ -133,6 +133,21 @@ class RuleSchemaTest {
         + "  action: CUSTOM\n")).singleElement().satisfies(e -> assertThat(e.message()).contains("ExternalAuthPolicy"));
   }
 
+  /** Verifies that AuthorizationPolicy conditions name keys the gateway evaluates, carry values, and IPs that parse. */
+  @Test
+  void authorizationConditionsAreChecked() {
+    String head = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: a}\nspec:\n  rules:\n  - when:\n";
+    assertThat(errors(head + "    - {key: 'request.headers[X-Team]', values: [a]}\n"
+        + "    - {key: 'request.auth.claims[groups][0]', notValues: [b]}\n    - {key: source.ip, values: [10.0.0.0/8, 1.2.3.4]}\n"
+        + "    - {key: source.principal, notValues: ['*']}\n")).isEmpty();
+    assertThat(errors(head + "    - {key: 'request.regex.headers[x]', values: [a]}\n"))
+        .extracting(RuleDocuments.Issue::path).containsExactly("spec.rules[0].when[0].key");
+    assertThat(errors(head + "    - {key: 'request.headers[x]'}\n"))
+        .extracting(RuleDocuments.Issue::path).containsExactly("spec.rules[0].when[0].values");
+    assertThat(errors(head + "    - {key: remote.ip, notValues: [10.0.0.0/33]}\n"))
+        .extracting(RuleDocuments.Issue::path).containsExactly("spec.rules[0].when[0].notValues[0]");
+  }
+
   @Test
   void jwtRulesNeedKeys() {
     String head = "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: j}\nspec:\n  jwtRules:\n";

@@ -93,6 +93,9 @@ final class Downstream extends ChannelInboundHandlerAdapter {
     if (discarding) {
       if (msg instanceof LastHttpContent) {
         discarding = false;
+        if (closing) {
+          channel.close(); // the rest of a refused body has been read: the lingering close is over
+        }
       }
       ReferenceCountUtil.release(msg);
       return;
@@ -220,6 +223,26 @@ final class Downstream extends ChannelInboundHandlerAdapter {
     if (close) {
       closing = true;
       needsFlush = false;
+      if (!x.requestComplete() && channel instanceof io.netty.channel.socket.DuplexChannel duplex && channel.isActive()) {
+        linger(duplex);
+        return;
+      }
+      if (stream && !x.requestComplete() && channel.isActive()) {
+        // answered before the end of the request body: the stream ends with RST_STREAM(NO_ERROR) after the
+        // complete response — RFC 9113 8.1: the client stops sending and keeps the answer (a plain close would
+        // reset with CANCEL, and clients drop the answer)
+        // only once the answer is out: a reset cancels the frames still queued for the stream
+        Runnable reset = () -> ctx.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2ResetFrame(
+            io.netty.handler.codec.http2.Http2Error.NO_ERROR)).addListener(f -> channel.close());
+        io.netty.channel.ChannelFuture answer = x.answerWritten;
+        ctx.flush();
+        if (answer == null) {
+          reset.run();
+        } else {
+          answer.addListener(f -> reset.run());
+        }
+        return;
+      }
       ctx.flush();
       channel.close();
       return;
@@ -237,7 +260,43 @@ final class Downstream extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** How long a connection answered while its client was still sending a body keeps draining it before it is closed. */
+  static final long LINGER_MILLIS = 5000;
+
+  /**
+   * Closes after an answer that came before the end of the request body (413, errors): the answer
+   * goes out and the sending side is shut (the client sees the end), while what the client is
+   * still sending is read and dropped until its body ends, it closes, or {@link #LINGER_MILLIS}
+   * pass — closing at once would reset the connection and could destroy the answer before the
+   * client read it.
+   */
+  private void linger(io.netty.channel.socket.DuplexChannel duplex) {
+    discarding = true;
+    ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> {
+      if (channel.isActive()) {
+        duplex.shutdownOutput();
+      }
+    });
+    channel.config().setAutoRead(true);
+    channel.eventLoop().schedule(() -> {
+      channel.close();
+    }, LINGER_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
   private String clientIp;
+  private int localPort = -2;
+
+  /** The local port of the connection (the gateway port the client reached), or -1. */
+  int localPort() {
+    if (localPort == -2) {
+      java.net.SocketAddress a = channel.localAddress();
+      if (a == null && channel.parent() != null) {
+        a = channel.parent().localAddress(); // an HTTP/2 stream: its connection's
+      }
+      localPort = a instanceof java.net.InetSocketAddress inet ? inet.getPort() : -1;
+    }
+    return localPort;
+  }
 
   /** The client's IP address as text (computed once per connection). */
   String clientIp() {

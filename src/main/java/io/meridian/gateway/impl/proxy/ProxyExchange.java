@@ -6,7 +6,9 @@ import io.meridian.gateway.Exchange;
 import io.meridian.gateway.GatewayPlugin;
 import io.meridian.gateway.PolicyCompiler;
 import io.meridian.gateway.PluginFailure;
+import io.meridian.gateway.Phase;
 import io.meridian.gateway.impl.route.Cluster;
+import io.meridian.gateway.impl.route.CorsPolicy;
 import io.meridian.gateway.impl.route.Endpoint;
 import io.meridian.gateway.impl.route.HttpRoute;
 import io.meridian.gateway.impl.route.LbPolicy;
@@ -93,7 +95,7 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
 
   // request body
   private boolean requestComplete;
-  private int bodyBytes;
+  private long bodyBytes;
   private boolean replayable = true;
   private List<ByteBuf> replay;
   private ArrayDeque<HttpContent> pending;
@@ -229,12 +231,29 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     if (routing != null) {
       routeFailure = routing.route(this);
     }
+    long max = runtime.options.maxBodySize();
+    if (max > 0) {
+      long length;
+      try {
+        length = HttpUtil.getContentLength(request, -1L);
+      } catch (NumberFormatException e) {
+        length = -1;
+      }
+      if (length > max) {
+        local(413, "payload_too_large", "the request body (Content-Length " + length + ") exceeds gateway.maxBodySize ("
+            + max + " bytes)", true);
+        return;
+      }
+    }
     runRequestPlugins(0);
   }
 
   private void runRequestPlugins(int from) {
     GatewayPlugin[] plugins = chain.plugins();
     for (int i = from; i < plugins.length; i++) {
+      if (!corsChecked && plugins[i].phase() != Phase.OBSERVE && answeredPreflight()) {
+        return;
+      }
       Future<Void> f;
       try {
         f = plugins[i].onRequest(this);
@@ -304,7 +323,53 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     return new PluginFailure(status, code, message);
   }
 
+  /** The CORS preflight check ran (after the OBSERVE plugins, before authentication). */
+  private boolean corsChecked;
+  /** This exchange is a preflight the gateway answers. */
+  private boolean preflight;
+
+  /**
+   * Answers a CORS preflight from an origin the route allows, before authentication and
+   * authorization (browsers send preflights without credentials); other preflights go on.
+   */
+  private boolean answeredPreflight() {
+    corsChecked = true;
+    HttpRoute r = route;
+    if (r == null || r.cors == null) {
+      return false;
+    }
+    HttpHeaders h = request.headers();
+    String origin = h.get(HttpHeaderNames.ORIGIN);
+    if (!CorsPolicy.isPreflight(request.method().name(), origin, h.get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD))
+        || !r.cors.allows(origin)) {
+      return false;
+    }
+    preflight = true;
+    respond(204, new byte[0], null, null, false);
+    return true;
+  }
+
+  /** CORS headers for a response to an allowed origin (the route's {@code corsPolicy}). */
+  private void applyCors(HttpHeaders h) {
+    HttpRoute r = route;
+    if (r == null || r.cors == null) {
+      return;
+    }
+    String origin = request.headers().get(HttpHeaderNames.ORIGIN);
+    if (!r.cors.allows(origin)) {
+      return;
+    }
+    if (preflight) {
+      r.cors.preflightHeaders(h, origin);
+    } else {
+      r.cors.responseHeaders(h, origin);
+    }
+  }
+
   private void dispatch() {
+    if (!corsChecked && answeredPreflight()) {
+      return;
+    }
     if (route == null) {
       local(404, "no_route", "no service matches " + request.method() + " " + originalUri, false);
       return;
@@ -497,6 +562,11 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     boolean last = content instanceof LastHttpContent;
     int bytes = content.content().readableBytes();
     bodyBytes += bytes;
+    long max = runtime.options.maxBodySize();
+    if (max > 0 && bodyBytes > max) {
+      tooLarge(content, max);
+      return;
+    }
     if (replayable && bytes > 0) {
       if (bodyBytes > REPLAY_LIMIT) {
         replayable = false;
@@ -534,6 +604,27 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
         downstream.pauseReading();
       }
     }
+  }
+
+  /**
+   * A streamed request body grew past {@code gateway.maxBodySize}: nothing more goes upstream (its
+   * connection is closed, so the upstream sees the request cut short), the client gets 413 and its
+   * connection is closed — or both sides are cut if the response had already started.
+   */
+  private void tooLarge(HttpContent content, long max) {
+    content.release();
+    if (content instanceof LastHttpContent) {
+      requestComplete = true;
+    }
+    if (done) {
+      return;
+    }
+    if (responseHeadSent) {
+      errorCode = "payload_too_large";
+      abortBoth();
+      return;
+    }
+    local(413, "payload_too_large", "the request body exceeds gateway.maxBodySize (" + max + " bytes)", true);
   }
 
   /** Writes a request body part upstream in its framing; takes ownership of {@code content}. */
@@ -924,6 +1015,7 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     if (destination != null && !destination.responseHeaders().isEmpty()) {
       destination.responseHeaders().apply(h);
     }
+    applyCors(h);
     runResponsePlugins(chain.plugins().length - 1);
   }
 
@@ -1360,11 +1452,14 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
         h.add(e.getKey(), e.getValue());
       }
     }
-    if (contentType != null) {
-      h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
+    if (code != 204) {
+      if (contentType != null) {
+        h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
+      }
+      h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
     }
-    h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
     h.set(GATEWAY, runtime.options.name());
+    applyCors(h);
     if (location != null) {
       h.set(HttpHeaderNames.LOCATION, location);
     }
@@ -1394,7 +1489,8 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
         r.release();
         r = head;
       }
-      writeDownstream(r); // HEADERS (+ DATA), ending the stream
+      answerWritten = downstream.ctx.write(r); // HEADERS (+ DATA), ending the stream
+      downstream.needsFlush = true;
     } else {
       writeDownstream(Http1.responseHead(downstream.ctx.alloc(), r, downstreamIsHttp10()));
       if (request.method() != HttpMethod.HEAD && body.length > 0) {
@@ -1405,6 +1501,9 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     }
     complete(closeClient);
   }
+
+  /** When the gateway's own answer to an HTTP/2 stream has been written out (then its stream may be reset), or {@code null}. */
+  io.netty.channel.ChannelFuture answerWritten;
 
   private void redirect(HttpRoute.Redirect redirect) {
     String scheme = redirect.scheme() != null ? redirect.scheme() : downstream.secure ? "https" : "http";
@@ -1459,7 +1558,8 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
       return null;
     }
     if (lb.hashSourceIp()) {
-      return clientIp();
+      String trusted = get(io.meridian.gateway.Attributes.CLIENT_IP);
+      return trusted != null ? trusted : clientIp();
     }
     if (lb.hashQuery() != null) {
       return queryParam(lb.hashQuery());
@@ -1522,6 +1622,11 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
   }
 
   @Override
+  public List<String> requestHeaders(String name) {
+    return request.headers().getAll(name);
+  }
+
+  @Override
   public void setRequestHeader(String name, String value) {
     request.headers().set(name, value);
     headerChanged(name);
@@ -1549,6 +1654,11 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
   @Override
   public InetSocketAddress clientAddress() {
     return (InetSocketAddress) downstream.channel.remoteAddress();
+  }
+
+  @Override
+  public int localPort() {
+    return downstream.localPort();
   }
 
   @Override

@@ -84,11 +84,21 @@ public final class HttpRoute {
   public final DirectResponse direct;
   public final HeaderOps requestHeaders;
   public final HeaderOps responseHeaders;
+  /** The route's CORS policy, or {@code null}. */
+  public final CorsPolicy cors;
 
   public HttpRoute(String name, Match[] matches, Destination[] destinations, long timeoutNanos, Retry retry, Fault fault,
       Mirror mirror, Rewrite rewrite, Redirect redirect, DirectResponse direct, HeaderOps requestHeaders,
       HeaderOps responseHeaders) {
+    this(name, matches, destinations, timeoutNanos, retry, fault, mirror, rewrite, redirect, direct, requestHeaders,
+        responseHeaders, null);
+  }
+
+  public HttpRoute(String name, Match[] matches, Destination[] destinations, long timeoutNanos, Retry retry, Fault fault,
+      Mirror mirror, Rewrite rewrite, Redirect redirect, DirectResponse direct, HeaderOps requestHeaders,
+      HeaderOps responseHeaders, CorsPolicy cors) {
     this.name = name;
+    this.cors = cors;
     this.matches = matches;
     this.destinations = destinations;
     int total = 0;

@@ -433,7 +433,7 @@ public final class RouteTableBuilder {
           retry(rule.getJsonObject("retries")), fault(rule.getJsonObject("fault")), mirror(rule, vs.namespace(), services, subsets),
           rewrite(rule.getJsonObject("rewrite")), redirect(rule.getJsonObject("redirect")),
           direct(rule.getJsonObject("directResponse")), HeaderOps.of(headers.getJsonObject("request")),
-          HeaderOps.of(headers.getJsonObject("response"))));
+          HeaderOps.of(headers.getJsonObject("response")), CorsPolicy.of(rule.getJsonObject("corsPolicy"))));
     }
     return result.toArray(HttpRoute[]::new);
   }
