@@ -368,7 +368,7 @@ final class Schemas {
 
   // ---- security.istio.io -------------------------------------------------------------------
 
-  /** The {@code when} keys of an AuthorizationPolicy the gateway evaluates (docs/gateway-authz.md). */
+  /** The {@code when} keys of an AuthorizationPolicy the gateway evaluates (docs/gateway.md (Authorization)). */
   static final Pattern WHEN_KEY = Pattern.compile("request\\.headers\\[[^\\[\\]]+\\]|request\\.auth\\.claims(\\[[^\\[\\]]+\\])+"
       + "|source\\.ip|remote\\.ip|request\\.auth\\.(principal|audiences|presenter)|destination\\.(port|ip)"
       + "|source\\.(principal|namespace)|connection\\.sni");
