@@ -133,6 +133,14 @@ public final class JwsToken {
     if (!valid) {
       throw new JwtException("Jwt verification fails");
     }
+    checkTimesAndAudience(audiences, nowSeconds);
+  }
+
+  /**
+   * The checks of {@link #verify} that depend on the time and the rule, not on the signature:
+   * what a token verified before (same bytes, same keys) still needs.
+   */
+  public void checkTimesAndAudience(Collection<String> audiences, long nowSeconds) {
     Long exp = seconds("exp");
     if (exp != null && nowSeconds > exp + CLOCK_SKEW_SECONDS) {
       throw new JwtException("Jwt is expired");
@@ -177,10 +185,16 @@ public final class JwsToken {
    * {@code Boolean}, {@code null}, and unmodifiable {@code List}s and {@code Map}s of them.
    */
   public Map<String, Object> claimMap() {
-    @SuppressWarnings("unchecked")
-    Map<String, Object> map = (Map<String, Object>) plain(claims);
+    Map<String, Object> map = claimMap;
+    if (map == null) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> built = (Map<String, Object>) plain(claims);
+      claimMap = map = built; // immutable: a verified token is shared by the requests that carry it
+    }
     return map;
   }
+
+  private volatile Map<String, Object> claimMap;
 
   private static Object plain(Object v) {
     if (v instanceof JsonObject o) {
