@@ -34,6 +34,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 
 /**
@@ -67,13 +68,16 @@ public final class TracingPlugin implements GatewayPlugin, AutoCloseable {
 
   private final SdkTracerProvider provider;
   private final Tracer tracer;
+  private final double sampling;
 
   public TracingPlugin(Vertx vertx, String gatewayName, double sampling, MeterRegistry meters) {
+    this.sampling = sampling;
     Counter sent = Counter.builder("meridian.gateway.spans.sent").description("Spans sent to the telemetry role")
         .tag("gateway", gatewayName).register(meters);
     this.provider = SdkTracerProvider.builder()
         .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), gatewayName)))
-        .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(sampling)))
+        // the decision is taken in onRequest (unsampled requests never reach the SDK)
+        .setSampler(Sampler.parentBased(Sampler.alwaysOn()))
         .addSpanProcessor(BatchSpanProcessor.builder(new BusExporter(vertx, gatewayName, sent))
             .setScheduleDelay(Duration.ofSeconds(1)).setMaxExportBatchSize(512).build())
         .build();
@@ -103,17 +107,22 @@ public final class TracingPlugin implements GatewayPlugin, AutoCloseable {
         b3 = true;
       }
     }
+    SpanContext caller = Span.fromContext(parent).getSpanContext();
+    boolean sampled = caller.isValid() ? caller.isSampled()
+        : sampling > 0 && ThreadLocalRandom.current().nextDouble() < sampling;
+    if (!sampled) {
+      // not recorded, and no SDK work: the upstream still learns the decision and the trace id
+      String traceId = caller.isValid() ? caller.getTraceId() : randomHex(16);
+      inject(SpanContext.create(traceId, randomHex(8), TraceFlags.getDefault(), TraceState.getDefault()), b3,
+          x::setRequestHeader, caller.isValid() ? caller.getSpanId() : null);
+      return Future.succeededFuture();
+    }
     String name = x.method() + " " + (x.service() != null ? x.service() : x.path());
     Span server = tracer.spanBuilder(name).setParent(parent).setSpanKind(SpanKind.SERVER)
         .setAttribute(METHOD, x.method()).setAttribute(PATH, x.path()).startSpan();
     Trace trace = new Trace(server, b3);
     x.put(TRACE, trace);
-    if (server.getSpanContext().isSampled()) {
-      x.put(AttemptObserver.KEY, trace);
-    } else {
-      // not recorded: the upstream still learns the decision (and the trace id)
-      inject(server.getSpanContext(), b3, x::setRequestHeader, null);
-    }
+    x.put(AttemptObserver.KEY, trace);
     return Future.succeededFuture();
   }
 
@@ -124,10 +133,6 @@ public final class TracingPlugin implements GatewayPlugin, AutoCloseable {
       return;
     }
     Span server = trace.server;
-    if (!server.getSpanContext().isSampled()) {
-      server.end();
-      return;
-    }
     trace.endAttempt(x.errorCode());
     int status = x.status();
     server.setAttribute(STATUS, status);
@@ -156,6 +161,25 @@ public final class TracingPlugin implements GatewayPlugin, AutoCloseable {
   @Override
   public void close() {
     provider.shutdown();
+  }
+
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+  /** {@code bytes} random bytes as lower-case hex, never all zero (an invalid id). */
+  static String randomHex(int bytes) {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    char[] out = new char[bytes * 2];
+    long v = 0;
+    for (int i = 0; i < out.length; i++) {
+      if ((i & 15) == 0) {
+        do {
+          v = random.nextLong();
+        } while (v == 0);
+      }
+      out[i] = HEX[(int) (v & 0xf)];
+      v >>>= 4;
+    }
+    return new String(out);
   }
 
   /** B3 multi-header ({@code X-B3-TraceId}, {@code X-B3-SpanId}, {@code X-B3-Sampled}) or single {@code b3}. */
