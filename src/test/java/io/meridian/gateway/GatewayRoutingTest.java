@@ -200,6 +200,93 @@ class GatewayRoutingTest {
   }
 
   @Test
+  void ruleChangesUnderSteadyLoadFailNoRequest() throws Exception {
+    gw = GatewayTestNode.start(dir, Map.of());
+    TestBackend v1 = backend("v1");
+    TestBackend v2 = backend("v2");
+    gw.register(v1.registration("l-1", "load", "v1"));
+    gw.register(v2.registration("l-2", "load", "v2"));
+    String rules = """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: load, namespace: default}
+        spec:
+          host: load
+          trafficPolicy: {loadBalancer: {simple: %s}}
+          subsets:
+          - {name: v1, labels: {version: v1}}
+          - {name: v2, labels: {version: v2}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: load, namespace: default}
+        spec:
+          hosts: [load]
+          http:
+          - retries: {attempts: %d}
+            route:
+            - {destination: {host: load, subset: v1}, weight: %d}
+            - {destination: {host: load, subset: v2}, weight: %d}
+        ---
+        apiVersion: meridian.io/v1
+        kind: RateLimitPolicy
+        metadata: {name: load, namespace: default}
+        spec:
+          targetRef: {service: load}
+          key: client-ip
+          rate: %d
+          burst: 1000000
+        ---
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: load, namespace: default}
+        spec:
+          action: DENY
+          rules:
+          - from: [{source: {ipBlocks: [%s]}}]
+        """;
+    gw.apply(rules.formatted("ROUND_ROBIN", 1, 50, 50, 1000000, "10.0.0.0/8"));
+    gw.awaitRoute("/api/load/");
+    java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.ConcurrentLinkedQueue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    List<Thread> clients = new ArrayList<>();
+    for (int c = 0; c < 4; c++) {
+      Thread t = new Thread(() -> {
+        while (running.get()) {
+          try {
+            HttpResponse<String> r = gw.get("/api/load/x");
+            if (r.statusCode() == 200) {
+              ok.incrementAndGet();
+            } else {
+              failures.add(r.statusCode() + " " + r.body());
+            }
+          } catch (Exception e) {
+            failures.add(e.toString());
+          }
+        }
+      });
+      t.start();
+      clients.add(t);
+    }
+    // while the load runs: weights, balancer, retries, rate and the ACL change again and again
+    String[] balancers = {"LEAST_REQUEST", "RANDOM", "ROUND_ROBIN"};
+    for (int i = 0; i < 12; i++) {
+      int w = (i * 37) % 101;
+      gw.apply(rules.formatted(balancers[i % 3], i % 3, w, 100 - w, 1000000 + i, "10." + i + ".0.0/16"));
+      Thread.sleep(150);
+    }
+    running.set(false);
+    for (Thread t : clients) {
+      t.join(20_000);
+    }
+    assertThat(failures).isEmpty();
+    assertThat(ok.get()).isGreaterThan(100);
+    assertThat(v1.requests.get()).isPositive();
+    assertThat(v2.requests.get()).isPositive();
+  }
+
+  @Test
   void errorsAreMappedWithAJsonBodyAndTheGatewayHeader() throws Exception {
     gw = GatewayTestNode.start(dir, Map.of("MERIDIAN_GATEWAY_CONNECT_TIMEOUT", "1s"));
     int closed;
