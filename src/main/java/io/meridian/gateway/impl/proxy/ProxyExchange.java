@@ -1632,10 +1632,18 @@ final class ProxyExchange implements Exchange, Match.Request, Upstream.ConnectCa
     headerChanged(name);
   }
 
+  /** A plugin changed {@code name}: match the route again if the route or the sticky-canary hash depends on it. */
   private void headerChanged(String name) {
     ServiceRoutes s = service;
-    if (s != null && !s.matchHeaders().isEmpty() && s.matchHeaders().contains(name.toLowerCase(Locale.ROOT))) {
+    if (s == null) {
+      return;
+    }
+    if (!s.matchHeaders().isEmpty() && s.matchHeaders().contains(name.toLowerCase(Locale.ROOT))) {
       routeDirty = true;
+    }
+    Cluster all = s.all();
+    if (all != null && all.lb.hashHeader() != null && all.lb.hashHeader().equalsIgnoreCase(name)) {
+      routeDirty = true; // e.g. the user id an auth plugin put there picks the canary version
     }
   }
 
