@@ -1,5 +1,6 @@
 package io.meridian.gateway.impl.plugins.auth;
 
+import io.meridian.gateway.FakeExchange;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,28 +1,49 @@
-package io.meridian.gateway.impl.plugins.auth;
+package io.meridian.gateway;
 
-import io.meridian.gateway.Exchange;
-import io.meridian.gateway.PolicyCompiler;
 import java.net.InetSocketAddress;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** An exchange without a network: request headers and attributes in maps, one compiled policy. */
-final class FakeExchange implements Exchange {
+/**
+ * An exchange without sockets for plugin unit tests: the request parts a plugin looks at (set
+ * by the test), request headers (case-insensitive) and attributes in maps, and one compiled
+ * policy returned for every compiler.
+ */
+public final class FakeExchange implements Exchange {
 
-  final Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-  final Map<Key<?>, Object> attributes = new HashMap<>();
-  final Object policy;
-  final String uri;
+  public String method = "GET";
+  /** Path and query as received. */
+  public String uri = "/";
+  /** The path the service sees (after the gateway's routing prefix). */
+  public String servicePath = "/";
+  public String host = "shop.example.com";
+  public String tenant = "default";
+  public String service = "shop";
+  public int localPort = 9080;
+  public InetSocketAddress peer = new InetSocketAddress("127.0.0.1", 40000);
+  public final Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+  public Object policy;
+  private final Map<Key<?>, Object> attributes = new IdentityHashMap<>();
 
-  FakeExchange(Object policy, String uri) {
+  public FakeExchange() {
+  }
+
+  /** An exchange for {@code uri} whose service has {@code policy} (for any compiler). */
+  public FakeExchange(Object policy, String uri) {
     this.policy = policy;
     this.uri = uri;
   }
 
+  public FakeExchange header(String name, String value) {
+    headers.put(name, value);
+    return this;
+  }
+
   @Override
   public String method() {
-    return "GET";
+    return method;
   }
 
   @Override
@@ -37,13 +58,29 @@ final class FakeExchange implements Exchange {
   }
 
   @Override
+  public String servicePath() {
+    return servicePath;
+  }
+
+  @Override
+  public int localPort() {
+    return localPort;
+  }
+
+  @Override
   public String host() {
-    return "localhost";
+    return host;
   }
 
   @Override
   public String requestHeader(String name) {
     return headers.get(name);
+  }
+
+  @Override
+  public List<String> requestHeaders(String name) {
+    String v = headers.get(name);
+    return v == null ? List.of() : List.of(v);
   }
 
   @Override
@@ -58,7 +95,7 @@ final class FakeExchange implements Exchange {
 
   @Override
   public InetSocketAddress clientAddress() {
-    return new InetSocketAddress("127.0.0.1", 1);
+    return peer;
   }
 
   @Override
@@ -92,13 +129,18 @@ final class FakeExchange implements Exchange {
   }
 
   @Override
+  public void onLoop(Runnable task) {
+    task.run(); // a test runs on one thread
+  }
+
+  @Override
   public String tenant() {
-    return "default";
+    return tenant;
   }
 
   @Override
   public String service() {
-    return "demo";
+    return service;
   }
 
   @Override
@@ -137,11 +179,6 @@ final class FakeExchange implements Exchange {
   @Override
   public String errorCode() {
     return null;
-  }
-
-  @Override
-  public void onLoop(Runnable task) {
-    task.run();
   }
 
   @Override
