@@ -2,52 +2,18 @@ package io.meridian.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The gateway in a real node, with real backends: URL forms, rules per request, errors, pool limits, scope. */
-class GatewayRoutingTest {
-
-  @TempDir
-  Path dir;
-
-  private Vertx vertx;
-  private GatewayTestNode gw;
-  private final List<AutoCloseable> closing = new ArrayList<>();
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (AutoCloseable c : closing) {
-      c.close();
-    }
-    if (gw != null) {
-      gw.close();
-    }
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
-
-  private TestBackend backend(String name) throws Exception {
-    TestBackend b = TestBackend.start(vertx, name);
-    closing.add(b);
-    return b;
-  }
+class GatewayRoutingTest extends GatewayComponentTest {
 
   private static JsonObject json(HttpResponse<String> r) {
     return new JsonObject(r.body());

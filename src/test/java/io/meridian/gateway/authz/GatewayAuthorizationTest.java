@@ -2,9 +2,9 @@ package io.meridian.gateway.authz;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meridian.gateway.GatewayComponentTest;
 import io.meridian.gateway.GatewayTestNode;
 import io.meridian.gateway.TestBackend;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,15 +12,9 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The gateway in a real node with a real backend: Istio AuthorizationPolicies (DENY by CIDR,
@@ -28,30 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * proxies, and the request body size limit. Clients on other loopback addresses (127.0.0.2)
  * stand for other hosts.
  */
-class GatewayAuthorizationTest {
-
-  @TempDir
-  Path dir;
-
-  private Vertx vertx;
-  private GatewayTestNode gw;
-  private final List<AutoCloseable> closing = new ArrayList<>();
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (AutoCloseable c : closing) {
-      c.close();
-    }
-    if (gw != null) {
-      gw.close();
-    }
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
+class GatewayAuthorizationTest extends GatewayComponentTest {
 
   private TestBackend demo(Map<String, String> env) throws Exception {
     gw = GatewayTestNode.start(dir, env);
