@@ -131,6 +131,15 @@ public final class Node implements NodeView {
       nodeId = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(0, 12);
     }
     vertx.eventBus().<JsonObject>consumer(Addresses.nodeStatus(nodeId), msg -> msg.reply(status()));
+    // the node's own meters for the telemetry role's scraper, rendered off the event loop
+    vertx.eventBus().<Object>consumer(Addresses.nodeMetrics(nodeId), msg -> vertx.executeBlocking(meters::scrape, false)
+        .onComplete(text -> {
+          if (text.succeeded()) {
+            msg.reply(text.result());
+          } else {
+            msg.fail(500, String.valueOf(text.cause()));
+          }
+        }));
     vertx.eventBus().<JsonObject>localConsumer(Addresses.MEMBERS,
         msg -> msg.reply(new JsonObject().put("members", new JsonArray(memberIds()))));
 

@@ -8,6 +8,8 @@ import io.meridian.registry.RegistryHttpApi;
 import io.meridian.registry.impl.RegistryVerticle;
 import io.meridian.rules.RulesHttpApi;
 import io.meridian.rules.impl.RulesVerticle;
+import io.meridian.telemetry.TelemetryHttpApi;
+import io.meridian.telemetry.impl.TelemetryVerticle;
 import io.meridian.xds.XdsHttpApi;
 import io.meridian.xds.impl.XdsVerticle;
 import java.util.List;
@@ -23,7 +25,7 @@ public final class Roles {
       new RoleDescriptor(RoleNames.RULES, List.of("rules"), RulesVerticle::new),
       new RoleDescriptor(RoleNames.XDS, List.of("xds"), XdsVerticle::new),
       new RoleDescriptor(RoleNames.GATEWAY, List.of("gateway"), GatewayVerticle::new),
-      notBuilt(RoleNames.TELEMETRY, List.of("telemetry"), "telemetry and Zipkin intake (issue #8)"),
+      new RoleDescriptor(RoleNames.TELEMETRY, List.of("telemetry"), TelemetryVerticle::new),
       notBuilt(RoleNames.UI, List.of(), "web UI (issue #9)"));
 
   private static final Map<String, RoleDescriptor> BY_NAME = ALL.stream()
@@ -34,7 +36,7 @@ public final class Roles {
    * their role over the event bus, wherever it runs.
    */
   private static final List<ApiModule> API_MODULES = List.of(new RegistryHttpApi(), new RulesHttpApi(),
-      new XdsHttpApi(), new GatewayHttpApi());
+      new XdsHttpApi(), new GatewayHttpApi(), new TelemetryHttpApi());
 
   /** Every descriptor, in deployment order. */
   public static List<RoleDescriptor> all() {

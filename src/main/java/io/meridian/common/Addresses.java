@@ -72,6 +72,12 @@ public final class Addresses {
   public static final String TELEMETRY_SPANS = PREFIX + "telemetry.spans";
 
   /**
+   * Request/reply: the telemetry role's service; the {@link #HEADER_ACTION} header names the
+   * operation (see {@code io.meridian.telemetry.TelemetryClient} for actions, bodies and replies).
+   */
+  public static final String TELEMETRY = PREFIX + "telemetry";
+
+  /**
    * Request/reply on each node running the xds role: that node's xDS streams (actions
    * {@code clients}, {@code config_dump}). Absent on nodes without the role.
    */
@@ -88,6 +94,14 @@ public final class Addresses {
   }
 
   /** Request/reply on every node: that node's status document (as {@code /api/v1/status}). */
+  /**
+   * Request/reply on every node: that node's own meters in the Prometheus text format (a
+   * {@code String} reply), so the telemetry role scrapes every node of the cluster over the bus.
+   */
+  public static String nodeMetrics(String nodeId) {
+    return PREFIX + "node." + requireSegment(nodeId) + ".metrics";
+  }
+
   public static String nodeStatus(String nodeId) {
     return PREFIX + "node." + requireSegment(nodeId) + ".status";
   }

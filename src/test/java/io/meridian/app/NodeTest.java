@@ -113,6 +113,9 @@ class NodeTest {
       } else if (role.getString("name").equals("xds")) {
         assertThat(role.getBoolean("implemented")).isTrue();
         assertThat(role.getJsonObject("ports").getInteger("xds")).isPositive();
+      } else if (role.getString("name").equals("telemetry")) {
+        assertThat(role.getBoolean("implemented")).isTrue();
+        assertThat(role.getJsonObject("ports").getInteger("zipkin")).isPositive();
       } else {
         assertThat(role.getBoolean("implemented")).isFalse();
         assertThat(role.getString("detail")).contains("not built yet");
@@ -166,7 +169,7 @@ class NodeTest {
     String metrics = get("/metrics", null).body();
     assertThat(metrics).contains("jvm_memory_used_bytes").contains("process_cpu_usage")
         .contains("vertx_http_server_requests_total").contains("meridian_build_info")
-        .contains("meridian_role_started{implemented=\"false\",role=\"telemetry\"} 1")
+        .contains("meridian_role_started{implemented=\"false\",role=\"ui\"} 1")
         .contains("meridian_store_commits_seconds_count").contains("meridian_node_ready 1");
   }
 

@@ -152,7 +152,7 @@ public record MeridianConfig(
     return new MeridianConfig(roles, host, shutdownTimeout,
         new AdminOptions(admin.listener().withDefaultHost(host), admin.token(), admin.publicEndpoints(), admin.maxBodySize()),
         registry, rules, consul.withDefaultHost(host), xds.withDefaultHost(host), gateway.withDefaultHost(host),
-        new TelemetryOptions(telemetry.zipkin().withDefaultHost(host)), data, cluster, log);
+        telemetry.withDefaultHost(host), data, cluster, log);
   }
 
   /** The config key of a listener's port, by contract name. */

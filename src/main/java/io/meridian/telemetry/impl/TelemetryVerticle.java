@@ -1,0 +1,63 @@
+package io.meridian.telemetry.impl;
+
+import io.meridian.common.Addresses;
+import io.meridian.common.config.TelemetryOptions;
+import io.meridian.common.error.ApiException;
+import io.meridian.common.verticle.BusService;
+import io.meridian.common.verticle.RoleContext;
+import io.meridian.common.verticle.RoleVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The telemetry role (docs/telemetry.md). Config section {@code telemetry}
+ * ({@link TelemetryOptions}); bus service on {@link Addresses#TELEMETRY}.
+ */
+public final class TelemetryVerticle extends RoleVerticle {
+
+  private TelemetryOptions options;
+  private final Map<String, Function<JsonObject, Future<JsonObject>>> actions = new HashMap<>();
+  /** Stopped in reverse order of start. */
+  private final List<java.util.function.Supplier<Future<?>>> stops = new ArrayList<>();
+  private MessageConsumer<JsonObject> consumer;
+
+  public TelemetryVerticle(RoleContext context) {
+    super("telemetry", context);
+  }
+
+  @Override
+  protected Future<?> startRole() {
+    options = TelemetryOptions.fromJson(config().getJsonObject("telemetry", new JsonObject()));
+    consumer = vertx.eventBus().consumer(Addresses.TELEMETRY, BusService.handler(this::dispatch));
+    return Future.succeededFuture();
+  }
+
+  /** Adds an operation of the role's bus service. */
+  private void action(String name, Function<JsonObject, Future<JsonObject>> operation) {
+    actions.put(name, operation);
+  }
+
+  private Future<JsonObject> dispatch(String action, JsonObject body, String by) {
+    Function<JsonObject, Future<JsonObject>> operation = actions.get(action);
+    if (operation == null) {
+      return Future.failedFuture(ApiException.badRequest(Addresses.HEADER_ACTION, "unknown telemetry action '" + action + "'"));
+    }
+    return operation.apply(body);
+  }
+
+  @Override
+  protected Future<?> stopRole() {
+    Future<?> done = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    for (int i = stops.size() - 1; i >= 0; i--) {
+      var stop = stops.get(i);
+      done = done.transform(x -> stop.get());
+    }
+    return done;
+  }
+}
