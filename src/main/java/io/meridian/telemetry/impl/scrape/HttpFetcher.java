@@ -67,7 +67,14 @@ final class HttpFetcher {
         .putHeader(HttpHeaders.ACCEPT, ACCEPT)
         .putHeader(HttpHeaders.USER_AGENT, "Meridian-scraper")
         .putHeader("X-Prometheus-Scrape-Timeout-Seconds", timeoutHeader);
-    client.request(request).compose(req -> {
+    Future<HttpClientRequest> requested;
+    try {
+      requested = client.request(request);
+    } catch (RuntimeException e) { // a closed client throws rather than failing the future
+      promise.tryFail(failure(e));
+      return promise.future();
+    }
+    requested.compose(req -> {
       current[0] = req;
       if (promise.future().isComplete()) {
         req.reset();
