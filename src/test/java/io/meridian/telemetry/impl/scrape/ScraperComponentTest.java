@@ -115,20 +115,25 @@ class ScraperComponentTest {
   }
 
   /**
-   * Verifies that a registered instance whose binding declares metrics is scraped (OpenMetrics here),
-   * its samples reach the store with tenant/service/version/instance/plane/kind, a clashing scraped
-   * label is kept as exported_, and deregistering drops the target from the store and the list.
+   * Verifies that the scraper follows a registry that comes up after it, that a registered instance
+   * whose binding declares metrics is scraped (text and OpenMetrics), its samples reach the store
+   * with tenant/service/version/instance/plane/kind, a clashing scraped label is kept as exported_,
+   * a re-registration with another metrics path moves the target, and deregistering drops the
+   * target from the store and the list.
    */
   @Test
   void registeredInstanceIsScrapedUntilDeregistered() throws Exception {
+    // the scraper starts first and keeps trying to follow the registry until it is up
+    startScraper(options(Duration.ofMillis(200), Duration.ofSeconds(5), 4, 1024 * 1024, false, List.of()));
+    Thread.sleep(300);
     try (RegistryTestNode registry = RegistryTestNode.start(vertx, dir, RegistryOptions.fromJson(new JsonObject()))) {
-      registry.register("""
+      String registration = """
           {"id": "orders-1", "tenant": "shop", "kind": "mesh",
            "endpoints": [{"plane": "default", "address": "127.0.0.1"}],
-           "services": [{"name": "orders", "version": "v2", "port": 8080, "metrics": {"path": "/metrics", "port": %d}},
+           "services": [{"name": "orders", "version": "v2", "port": 8080, "metrics": {"path": "%s", "port": %d}},
                         {"name": "orders-om", "version": "v2", "port": 8081, "metrics": {"path": "/openmetrics", "port": %d}},
-                        {"name": "orders-grpc", "version": "v2", "port": 8082}]}""".formatted(targets.port, targets.port));
-      startScraper(options(Duration.ofMillis(200), Duration.ofSeconds(5), 4, 1024 * 1024, false, List.of()));
+                        {"name": "orders-grpc", "version": "v2", "port": 8082}]}""";
+      registry.register(registration.formatted("/metrics", targets.port, targets.port));
       String key = "registry/shop/orders-1/orders";
       await("a scrape of the registered instance", () -> store.last(key) != null);
       RecordingStore.Ingest ingest = store.last(key);
@@ -150,6 +155,10 @@ class ScraperComponentTest {
       String accept = targets.headers.get("/metrics").get("Accept");
       assertEquals(HttpFetcher.ACCEPT, accept);
       assertTrue(targets.headers.get("/metrics").get("Accept-Encoding").contains("gzip"));
+
+      registry.register(registration.formatted("/healthy", targets.port, targets.port));
+      await("the changed metrics path followed", unchecked(() -> target(key).getString("url").endsWith("/healthy")));
+      await("a scrape of the new path", () -> targets.headers.containsKey("/healthy"));
 
       RegistryTestNode.await(registry.client.deregister("orders-1", RegistryTestNode.OPERATOR));
       await("the target dropped", () -> store.drops().contains(key) && store.drops().contains("registry/shop/orders-1/orders-om"));
