@@ -240,4 +240,14 @@ class ScraperComponentTest {
     assertTrue(meters.get("meridian.telemetry.scrapes").tag("result", "parse_error").counter().count() >= 1);
     assertEquals(3.0, meters.get("meridian.telemetry.targets").tag("kind", "static").tag("health", "down").gauge().value());
   }
+
+  /** Verifies that the size limit applies to the decompressed body: 10 MB that travel gzipped as a few KB are refused. */
+  @Test
+  void sizeLimitAppliesAfterDecompression() throws Exception {
+    startScraper(options(Duration.ofMillis(300), Duration.ofSeconds(5), 2, 256 * 1024, false,
+        List.of(new ScrapeOptions.Target("bomb", targets.url("/bomb"), Map.of()))));
+    await("the bomb refused", unchecked(() -> "down".equals(target("static/bomb").getString("health"))));
+    assertEquals("body exceeds 262144 bytes", target("static/bomb").getString("lastError"));
+    assertTrue(targets.headers.get("/bomb").get("Accept-Encoding").contains("gzip"), "the body was offered gzipped");
+  }
 }

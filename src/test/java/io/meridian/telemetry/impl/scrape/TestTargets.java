@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Scrape targets on 127.0.0.1 and a free port, each a real HTTP server: {@code /healthy} (a counter
  * that grows with every scrape, gzip when asked), {@code /openmetrics}, {@code /hang} (never
  * answers), {@code /garbage} (an HTML page), {@code /huge} (10 MB of series, streamed with
- * back-pressure).
+ * back-pressure, not compressed), {@code /bomb} (10 MB that gzip to a few KB).
  */
 public final class TestTargets implements AutoCloseable {
 
@@ -29,6 +29,7 @@ public final class TestTargets implements AutoCloseable {
   public final AtomicInteger hugeAborted = new AtomicInteger();
   /** Request headers of the last request, by path. */
   public final Map<String, io.vertx.core.MultiMap> headers = new ConcurrentHashMap<>();
+  private Buffer bomb;
   private final HttpServer server;
   public final int port;
 
@@ -66,6 +67,16 @@ public final class TestTargets implements AutoCloseable {
         int open = hangOpen.incrementAndGet();
         hangMaxOpen.accumulateAndGet(open, Math::max);
         request.connection().closeHandler(v -> hangOpen.decrementAndGet());
+      }
+      case "/bomb" -> { // 10 MB of series that gzip to a few KB on the wire
+        if (bomb == null) {
+          StringBuilder text = new StringBuilder(HUGE_BYTES + 100);
+          while (text.length() < HUGE_BYTES) {
+            text.append("bomb_series{i=\"0\"} 1\n");
+          }
+          bomb = Buffer.buffer(text.toString());
+        }
+        response.putHeader("Content-Type", "text/plain; version=0.0.4").end(bomb);
       }
       case "/garbage" -> response.putHeader("Content-Type", "text/html").end("<html><body>It works!</body></html>\n");
       case "/huge" -> {
