@@ -14,6 +14,17 @@ import io.vertx.core.json.JsonObject;
  */
 public final class TelemetryClient {
 
+  // --- scraper ---
+  /**
+   * Action {@code targets}: body {@code {"health": "up|down|unknown", "kind": "registry|static|node"}}
+   * (both optional filters); reply {@code {"targets": [{key, kind, url, labels, health, lastScrape,
+   * lastError, lastDurationMs, samples, interval, scrapes, failures, skipped}], "scraper": {interval,
+   * timeout, maxBodySize, plane, concurrency, inFlight, maxInFlight, queued}}} ({@code scraper} is
+   * {@code null} and {@code targets} empty when the scraper does not run).
+   */
+  public static final String TARGETS = "targets";
+  // --- end scraper ---
+
   /** How long the role may take to answer. */
   public static final long TIMEOUT_MS = 30_000;
 

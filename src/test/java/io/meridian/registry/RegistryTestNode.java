@@ -15,13 +15,13 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /** A registry role deployed in a test's Vert.x with a real store, reached through its bus client. */
-final class RegistryTestNode implements AutoCloseable {
+public final class RegistryTestNode implements AutoCloseable {
 
-  static final Principal OPERATOR = new Principal("tester", Role.OPERATOR);
+  public static final Principal OPERATOR = new Principal("tester", Role.OPERATOR);
 
   final Vertx vertx;
   final EmbeddedStore store;
-  final RegistryClient client;
+  public final RegistryClient client;
   final RegistryVerticle verticle;
   private final String deployment;
 
@@ -33,7 +33,7 @@ final class RegistryTestNode implements AutoCloseable {
     this.client = new RegistryClient(vertx);
   }
 
-  static RegistryTestNode start(Vertx vertx, Path dataDir, RegistryOptions options) throws Exception {
+  public static RegistryTestNode start(Vertx vertx, Path dataDir, RegistryOptions options) throws Exception {
     EmbeddedStore store = EmbeddedStore.open(dataDir, null);
     RegistryVerticle verticle = new RegistryVerticle(new RoleContext("test-node", store,
         token -> "secret-operator-token".equals(token) ? OPERATOR : null, new SimpleMeterRegistry()));
@@ -48,7 +48,7 @@ final class RegistryTestNode implements AutoCloseable {
     return verticle.status().ports().get("consul");
   }
 
-  static <T> T await(Future<T> future) throws Exception {
+  public static <T> T await(Future<T> future) throws Exception {
     try {
       return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
@@ -59,7 +59,7 @@ final class RegistryTestNode implements AutoCloseable {
     }
   }
 
-  JsonObject register(String json) throws Exception {
+  public JsonObject register(String json) throws Exception {
     return await(client.register(json, OPERATOR));
   }
 

@@ -6,6 +6,9 @@ import io.meridian.common.error.ApiException;
 import io.meridian.common.verticle.BusService;
 import io.meridian.common.verticle.RoleContext;
 import io.meridian.common.verticle.RoleVerticle;
+import io.meridian.telemetry.TelemetryClient;
+import io.meridian.telemetry.impl.scrape.Scraper;
+import io.meridian.telemetry.impl.series.SeriesStore;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -26,6 +29,11 @@ public final class TelemetryVerticle extends RoleVerticle {
   /** Stopped in reverse order of start. */
   private final List<java.util.function.Supplier<Future<?>>> stops = new ArrayList<>();
   private MessageConsumer<JsonObject> consumer;
+  /**
+   * Where scraped series go and queries read from: set by the series block of {@link #startRole()}
+   * (the series store); the scraper runs only when there is one.
+   */
+  SeriesStore store;
 
   public TelemetryVerticle(RoleContext context) {
     super("telemetry", context);
@@ -35,6 +43,24 @@ public final class TelemetryVerticle extends RoleVerticle {
   protected Future<?> startRole() {
     options = TelemetryOptions.fromJson(config().getJsonObject("telemetry", new JsonObject()));
     consumer = vertx.eventBus().consumer(Addresses.TELEMETRY, BusService.handler(this::dispatch));
+
+    // --- scraper ---
+    Scraper scraper = null;
+    if (!options.scrape().enabled()) {
+      log.info("scraper disabled (telemetry.scrape.enabled: false)");
+    } else if (store == null) {
+      log.warn("scraper not started: no series store");
+    } else {
+      scraper = new Scraper(vertx, options.scrape(), store, roleContext.meters());
+      scraper.start();
+      stops.add(scraper::stop);
+    }
+    Scraper running = scraper;
+    action(TelemetryClient.TARGETS, body -> running == null
+        ? Future.succeededFuture(new JsonObject().put("targets", new io.vertx.core.json.JsonArray()).put("scraper", (Object) null))
+        : running.targets(body));
+    // --- end scraper ---
+
     return Future.succeededFuture();
   }
 
