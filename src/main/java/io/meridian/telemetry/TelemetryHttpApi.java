@@ -1,17 +1,34 @@
 package io.meridian.telemetry;
 
+import io.meridian.common.auth.Permission;
 import io.meridian.common.http.ApiModule;
+import io.meridian.common.http.ApiResponses;
+import io.meridian.common.http.TokenAuth;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 
 /**
  * The telemetry REST resources (docs/telemetry.md), answered by the telemetry role over the bus
- * wherever it runs.
+ * wherever it runs: {@code GET /api/v1/traces} (search) and {@code GET /api/v1/traces/{traceId}}
+ * (one trace as a tree), both with the READ permission.
  */
 public final class TelemetryHttpApi implements ApiModule {
 
   @Override
   public void mount(Router router, Vertx vertx) {
     TelemetryClient client = new TelemetryClient(vertx);
+
+    // --- traces ---
+    router.get("/api/v1/traces").handler(TokenAuth.require(Permission.READ)).handler(ctx -> {
+      JsonObject params = new JsonObject();
+      ctx.queryParams().forEach(e -> params.put(e.getKey(), e.getValue()));
+      client.request(TelemetryClient.TRACES_QUERY, params)
+          .onSuccess(reply -> ApiResponses.json(ctx, 200, reply)).onFailure(ctx::fail);
+    });
+    router.get("/api/v1/traces/:traceId").handler(TokenAuth.require(Permission.READ)).handler(ctx ->
+        client.request(TelemetryClient.TRACES_GET, new JsonObject().put("traceId", ctx.pathParam("traceId")))
+            .onSuccess(reply -> ApiResponses.json(ctx, 200, reply)).onFailure(ctx::fail));
+    // --- end traces ---
   }
 }

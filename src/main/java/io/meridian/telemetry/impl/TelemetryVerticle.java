@@ -6,6 +6,8 @@ import io.meridian.common.error.ApiException;
 import io.meridian.common.verticle.BusService;
 import io.meridian.common.verticle.RoleContext;
 import io.meridian.common.verticle.RoleVerticle;
+import io.meridian.telemetry.TelemetryClient;
+import io.meridian.telemetry.impl.trace.Traces;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -35,7 +37,20 @@ public final class TelemetryVerticle extends RoleVerticle {
   protected Future<?> startRole() {
     options = TelemetryOptions.fromJson(config().getJsonObject("telemetry", new JsonObject()));
     consumer = vertx.eventBus().consumer(Addresses.TELEMETRY, BusService.handler(this::dispatch));
-    return Future.succeededFuture();
+    List<Future<?>> starting = new ArrayList<>();
+
+    // --- traces ---
+    Traces traces = new Traces(vertx, options.traces(), options.export(), roleContext.meters());
+    action(TelemetryClient.TRACES_QUERY, traces::query);
+    action(TelemetryClient.TRACES_GET, traces::get);
+    stops.add(traces::stop);
+    starting.add(traces.start(Addresses.TELEMETRY_SPANS, options.zipkin()).onSuccess(port -> {
+      boundPort("zipkin", port);
+      log.info("Zipkin span intake listening on http://{}:{}/api/v2/spans", options.zipkin().host(), port);
+    }));
+    // --- end traces ---
+
+    return Future.all(starting);
   }
 
   /** Adds an operation of the role's bus service. */
