@@ -71,7 +71,11 @@ public record TraceQuery(String service, String spanName, long minDuration, long
       return 0;
     }
     if (text.chars().allMatch(Character::isDigit)) {
-      return Math.multiplyExact(positive(text, name), bareMicros);
+      try {
+        return Math.multiplyExact(positive(text, name), bareMicros);
+      } catch (ArithmeticException e) {
+        throw ApiException.badRequest(name, "too large: '" + text + "'");
+      }
     }
     try {
       Duration d = Durations.parse(text);
