@@ -47,9 +47,9 @@ public final class SpanIntake {
     this.store = store;
     this.exporters = List.copyOf(exporters);
     this.maxBodySize = maxBodySize;
-    this.receivedBus = Counter.builder("meridian.telemetry.spans.received").description("Spans received")
+    this.receivedBus = Counter.builder("meridian.telemetry.spans.received").description("Spans received in valid batches")
         .tag("transport", "bus").register(meters);
-    this.receivedHttp = Counter.builder("meridian.telemetry.spans.received").description("Spans received")
+    this.receivedHttp = Counter.builder("meridian.telemetry.spans.received").description("Spans received in valid batches")
         .tag("transport", "http").register(meters);
     this.rejected = Counter.builder("meridian.telemetry.spans.rejected")
         .description("Span batches rejected as invalid").register(meters);
@@ -80,7 +80,6 @@ public final class SpanIntake {
 
   /** A batch from the bus (a JSON array of Zipkin v2 spans); an invalid one is logged and dropped whole. */
   public void fromBus(JsonArray batch) {
-    receivedBus.increment(batch.size());
     List<Span> spans;
     try {
       spans = ZipkinJson.decode(batch);
@@ -89,6 +88,7 @@ public final class SpanIntake {
       LOG.warn("span batch from the bus rejected: {} {}", e.field(), e.getMessage());
       return;
     }
+    receivedBus.increment(spans.size());
     accept(spans);
   }
 
