@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -18,14 +19,20 @@ import java.util.TreeSet;
  * trace id and by service name (the local endpoint's, case-insensitive).
  *
  * <p>Thread-safe: every method takes the store's lock for a short, bounded step (adding is
- * proportional to the batch, a query to the number of traces it scans, without sorting under
- * the lock); callers run big queries off the event loop.
+ * proportional to the batch, a query to the number of traces it scans times log(limit));
+ * callers run queries off the event loop.
  */
 public final class TraceStore {
 
   /** What {@link #add} did: spans stored and spans evicted (of whole traces) to make room. */
   public record Added(int stored, int evicted, int evictedTraces) {
   }
+
+  /** Earliest start first; among equal starts, the greater id first (so results list equal starts by id). */
+  private static final Comparator<Trace> LATEST_LAST = (a, b) -> {
+    int byStart = Long.compare(a.start(), b.start());
+    return byStart != 0 ? byStart : b.traceId.compareTo(a.traceId);
+  };
 
   private final int maxSpans;
   /** In order of each trace's first span's arrival: the head is evicted first. */
@@ -79,24 +86,38 @@ public final class TraceStore {
 
   /** Summaries of the traces matching {@code query}, the latest started first, at most {@code query.limit()}. */
   public List<TraceSummary> query(TraceQuery query) {
-    List<TraceSummary> matches = new ArrayList<>();
+    // the latest `limit` matches in a small heap whose head is the earliest kept: O(n log limit)
+    PriorityQueue<Trace> kept = new PriorityQueue<>(query.limit() + 1, LATEST_LAST);
+    List<TraceSummary> result = new ArrayList<>(query.limit());
     synchronized (this) {
-      Iterable<String> candidates;
       if (query.service() != null) {
         Set<String> ids = byService.get(query.service().toLowerCase(Locale.ROOT));
-        candidates = ids == null ? List.of() : ids;
+        for (String id : ids == null ? Set.<String>of() : ids) {
+          keep(traces.get(id), query, kept);
+        }
       } else {
-        candidates = traces.keySet();
-      }
-      for (String id : candidates) {
-        Trace trace = traces.get(id);
-        if (trace.matches(query)) {
-          matches.add(trace.summary());
+        for (Trace trace : traces.values()) {
+          keep(trace, query, kept);
         }
       }
+      while (!kept.isEmpty()) {
+        result.add(kept.poll().summary());
+      }
     }
-    matches.sort(Comparator.comparingLong(TraceSummary::start).reversed().thenComparing(TraceSummary::traceId));
-    return matches.size() > query.limit() ? List.copyOf(matches.subList(0, query.limit())) : matches;
+    java.util.Collections.reverse(result);
+    return result;
+  }
+
+  private static void keep(Trace trace, TraceQuery query, PriorityQueue<Trace> kept) {
+    if (kept.size() == query.limit() && LATEST_LAST.compare(trace, kept.peek()) <= 0) {
+      return;   // older than every trace kept
+    }
+    if (trace.matches(query)) {
+      kept.add(trace);
+      if (kept.size() > query.limit()) {
+        kept.poll();
+      }
+    }
   }
 
   /** Spans held. */
