@@ -1,13 +1,17 @@
 package io.meridian.telemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meridian.common.verticle.ListenException;
 import io.meridian.gateway.GatewayComponentTest;
 import io.meridian.gateway.GatewayTestNode;
 import io.meridian.gateway.TestBackend;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -143,6 +147,16 @@ class TracesComponentTest extends GatewayComponentTest {
         return false;
       }
     });
+  }
+
+  @Test
+  void verifiesThatABusyZipkinPortFailsTheStartNamingItsKey() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      assertThatThrownBy(() -> start(Map.of("MERIDIAN_TELEMETRY_ZIPKIN_PORT", Integer.toString(taken.getLocalPort()))))
+          .isInstanceOf(ListenException.class)
+          .hasMessageContaining("telemetry.zipkin.port").hasMessageContaining(Integer.toString(taken.getLocalPort()))
+          .hasMessageContaining("in use");
+    }
   }
 
   @Test
