@@ -28,6 +28,20 @@ public final class TelemetryClient {
   /** How long the role may take to answer. */
   public static final long TIMEOUT_MS = 30_000;
 
+  // --- traces ---
+  /**
+   * Trace search: body = the query parameters as strings ({@code service}, {@code spanName},
+   * {@code minDuration}, {@code maxDuration}, {@code endTs}, {@code lookback}, {@code limit});
+   * reply {@code {"traces": [summary…]}}, latest first; 400 naming a bad parameter.
+   */
+  public static final String TRACES_QUERY = "traces.query";
+  /**
+   * One trace: body {@code {"traceId": hex}}; reply the trace with {@code roots} (a tree of
+   * {@code children}) and the flat {@code spans}, with offsets and durations; 404 when unknown.
+   */
+  public static final String TRACES_GET = "traces.get";
+  // --- end traces ---
+
   private final Vertx vertx;
 
   public TelemetryClient(Vertx vertx) {

@@ -5,8 +5,8 @@ import io.meridian.common.error.ApiException;
 import io.meridian.common.http.ApiModule;
 import io.meridian.common.http.ApiResponses;
 import io.meridian.common.http.TokenAuth;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 
 /**
@@ -15,6 +15,9 @@ import io.vertx.ext.web.Router;
  *
  * <p>Scraper: {@code GET /api/v1/telemetry/targets?health=up|down|unknown&kind=registry|static|node}
  * (READ): every scrape target with its labels and health.
+ *
+ * <p>Traces: {@code GET /api/v1/traces} (search) and {@code GET /api/v1/traces/{traceId}}
+ * (one trace as a tree), both with the READ permission.
  */
 public final class TelemetryHttpApi implements ApiModule {
 
@@ -34,5 +37,17 @@ public final class TelemetryHttpApi implements ApiModule {
       client.request(TelemetryClient.TARGETS, query).onSuccess(reply -> ApiResponses.json(ctx, 200, reply)).onFailure(ctx::fail);
     });
     // --- end scraper ---
+
+    // --- traces ---
+    router.get("/api/v1/traces").handler(TokenAuth.require(Permission.READ)).handler(ctx -> {
+      JsonObject params = new JsonObject();
+      ctx.queryParams().forEach(e -> params.put(e.getKey(), e.getValue()));
+      client.request(TelemetryClient.TRACES_QUERY, params)
+          .onSuccess(reply -> ApiResponses.json(ctx, 200, reply)).onFailure(ctx::fail);
+    });
+    router.get("/api/v1/traces/:traceId").handler(TokenAuth.require(Permission.READ)).handler(ctx ->
+        client.request(TelemetryClient.TRACES_GET, new JsonObject().put("traceId", ctx.pathParam("traceId")))
+            .onSuccess(reply -> ApiResponses.json(ctx, 200, reply)).onFailure(ctx::fail));
+    // --- end traces ---
   }
 }

@@ -35,15 +35,21 @@ public final class GatewayTestNode implements AutoCloseable {
 
   /** Starts a node; {@code env} adds or overrides {@code MERIDIAN_*} settings. */
   public static GatewayTestNode start(Path dataDir, Map<String, String> env) throws Exception {
+    return start(dataDir, env, "registry,rules,gateway");
+  }
+
+  /** Starts a node with {@code roles} (comma separated, including gateway); {@code env} as above. */
+  public static GatewayTestNode start(Path dataDir, Map<String, String> env, String roles) throws Exception {
     Map<String, String> all = new HashMap<>(Map.of(
         "MERIDIAN_HOST", "127.0.0.1", "MERIDIAN_ADMIN_PORT", "0", "MERIDIAN_DATA_DIR", dataDir.toString(),
-        "MERIDIAN_ADMIN_TOKEN", ADMIN, "MERIDIAN_CONSUL_PORT", "0", "MERIDIAN_GATEWAY_PORT", "0"));
+        "MERIDIAN_ADMIN_TOKEN", ADMIN, "MERIDIAN_CONSUL_PORT", "0", "MERIDIAN_GATEWAY_PORT", "0",
+        "MERIDIAN_TELEMETRY_ZIPKIN_PORT", "0"));
     if (System.getenv("MERIDIAN_LOG_LEVEL") != null) {
       all.put("MERIDIAN_LOG_LEVEL", System.getenv("MERIDIAN_LOG_LEVEL")); // to debug a test
     }
     all.putAll(env);
     io.meridian.common.config.MeridianConfig config = ConfigLoader.load(null, all,
-        List.of(new ConfigLoader.Setting("roles", "registry,rules,gateway"))).config();
+        List.of(new ConfigLoader.Setting("roles", roles))).config();
     if (System.getenv("MERIDIAN_LOG_LEVEL") != null) {
       io.meridian.app.logging.LogSetup.apply(config.log());
     }

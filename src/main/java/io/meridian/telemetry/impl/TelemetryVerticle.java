@@ -9,6 +9,7 @@ import io.meridian.common.verticle.RoleVerticle;
 import io.meridian.telemetry.TelemetryClient;
 import io.meridian.telemetry.impl.scrape.Scraper;
 import io.meridian.telemetry.impl.series.SeriesStore;
+import io.meridian.telemetry.impl.trace.Traces;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -43,6 +44,7 @@ public final class TelemetryVerticle extends RoleVerticle {
   protected Future<?> startRole() {
     options = TelemetryOptions.fromJson(config().getJsonObject("telemetry", new JsonObject()));
     consumer = vertx.eventBus().consumer(Addresses.TELEMETRY, BusService.handler(this::dispatch));
+    List<Future<?>> starting = new ArrayList<>();
 
     // --- scraper ---
     Scraper scraper = null;
@@ -61,7 +63,18 @@ public final class TelemetryVerticle extends RoleVerticle {
         : running.targets(body));
     // --- end scraper ---
 
-    return Future.succeededFuture();
+    // --- traces ---
+    Traces traces = new Traces(vertx, options.traces(), options.export(), roleContext.meters());
+    action(TelemetryClient.TRACES_QUERY, traces::query);
+    action(TelemetryClient.TRACES_GET, traces::get);
+    stops.add(traces::stop);
+    starting.add(traces.start(Addresses.TELEMETRY_SPANS, options.zipkin()).onSuccess(port -> {
+      boundPort("zipkin", port);
+      log.info("Zipkin span intake listening on http://{}:{}/api/v2/spans", options.zipkin().host(), port);
+    }));
+    // --- end traces ---
+
+    return Future.all(starting);
   }
 
   /** Adds an operation of the role's bus service. */
