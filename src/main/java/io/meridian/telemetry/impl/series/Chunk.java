@@ -48,9 +48,15 @@ final class Chunk {
     return t;
   }
 
-  /** The open head of a series: appends points; not thread-safe (the series guards it). */
+  /**
+   * The open head of a series: appends points; not thread-safe (the series guards it). Its
+   * buffer grows in small steps, so the head wastes at most {@value #STEP} bytes.
+   */
   static final class Writer {
-    private byte[] buf = new byte[32];
+    static final int INITIAL = 24;
+    static final int STEP = 16;
+
+    private byte[] buf = new byte[INITIAL];
     private long bits;
     private int count;
     private long firstTime;
@@ -148,7 +154,7 @@ final class Chunk {
         sealed[2 + i] = (byte) (lastTime >>> (56 - 8 * i));
       }
       System.arraycopy(buf, 0, sealed, HEADER, used);
-      Arrays.fill(buf, 0, Math.min(buf.length, used + 1), (byte) 0);
+      buf = new byte[INITIAL];
       bits = 0;
       count = 0;
       leading = -1;
@@ -171,7 +177,7 @@ final class Chunk {
     private void ensure(int moreBytes) {
       int need = usedBytes() + moreBytes + 1;
       if (need > buf.length) {
-        buf = Arrays.copyOf(buf, Math.max(need, buf.length + (buf.length >> 1)));
+        buf = Arrays.copyOf(buf, need + STEP);
       }
     }
 

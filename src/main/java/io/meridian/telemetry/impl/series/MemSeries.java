@@ -11,8 +11,12 @@ import java.util.Map;
  */
 final class MemSeries {
 
-  /** Estimated bytes of a series besides its labels and chunks: this object, its key, index entries. */
-  static final int FIXED_BYTES = 112 + 24 + 48 + 8 + 16 + 16 + 16 + 48;
+  /**
+   * Estimated bytes of a series besides its label and chunk contents (64-bit JVM, compressed
+   * references): this object (48), its head writer (72), key (24), index entry (40), the array
+   * headers of labels, sealed chunks and head buffer (3 × 16), its slot in its target's list (4).
+   */
+  static final int FIXED_BYTES = 48 + 72 + 24 + 40 + 3 * 16 + 4;
 
   private static final byte[][] NO_CHUNKS = new byte[0][];
 
@@ -35,7 +39,7 @@ final class MemSeries {
 
   /** The estimated bytes this series occupies (caller holds the lock). */
   long bytes() {
-    long b = FIXED_BYTES + 16 + 4L * key.labels.length + head.capacity() + 4L * sealed.length;
+    long b = FIXED_BYTES + 4L * key.labels.length + align(head.capacity()) + 4L * sealed.length;
     for (byte[] chunk : sealed) {
       b += 16 + align(chunk.length);
     }
@@ -56,7 +60,7 @@ final class MemSeries {
     if (time <= lastTime) {
       return Long.MIN_VALUE;
     }
-    long before = head.capacity() + 4L * sealed.length;
+    long before = align(head.capacity()) + 4L * sealed.length;
     long sealedBytes = 0;
     if (head.count() > 0 && (head.count() >= maxPoints || time - head.firstTime() >= maxSpanMillis
         || head.usedBytes() >= maxChunkBytes)) {
@@ -67,7 +71,7 @@ final class MemSeries {
     }
     head.append(time, value);
     lastTime = time;
-    return head.capacity() + 4L * sealed.length + sealedBytes - before;
+    return align(head.capacity()) + 4L * sealed.length + sealedBytes - before;
   }
 
   double lastValue() {
