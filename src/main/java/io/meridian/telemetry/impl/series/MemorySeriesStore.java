@@ -98,7 +98,7 @@ public final class MemorySeriesStore implements SeriesStore {
 
   @Override
   public void ingest(String target, long timeMillis, List<Sample> samples, Collection<Family> families) {
-    TargetState state = targets.computeIfAbsent(target, TargetState::new);
+    TargetState state = targets.computeIfAbsent(target, t -> new TargetState());
     Map<String, Family> familyByName = null;
     if (families != null && !families.isEmpty()) {
       familyByName = new HashMap<>(families.size() * 2);
@@ -108,7 +108,6 @@ public final class MemorySeriesStore implements SeriesStore {
     }
     long written = 0;
     synchronized (state) {
-      state.dropped = false;
       List<MemSeries> current = new ArrayList<>(samples.size());
       for (Sample sample : samples) {
         MemSeries series = write(state, sample, timeMillis, familyByName);
@@ -136,7 +135,6 @@ public final class MemorySeriesStore implements SeriesStore {
       return;
     }
     synchronized (state) {
-      state.dropped = true;
       for (MemSeries s : state.current) {
         if (s.owner == state) {
           s.stale = true;
@@ -229,8 +227,8 @@ public final class MemorySeriesStore implements SeriesStore {
   }
 
   /**
-   * Applies the retention: drops expired chunks and series without points left, forgets
-   * dropped targets and rebuilds the string pool after many removals. Run it periodically.
+   * Applies the retention: drops expired chunks and series without points left, and rebuilds
+   * the string pool after many removals. Run it periodically.
    */
   public void maintain() {
     long cutoff = clock.getAsLong() - retentionMillis;
@@ -466,13 +464,7 @@ public final class MemorySeriesStore implements SeriesStore {
 
   /** What a target exposed in its last scrape. */
   private static final class TargetState {
-    final String target;
     MemSeries[] current = new MemSeries[0];
-    boolean dropped;
-
-    TargetState(String target) {
-      this.target = target;
-    }
   }
 
   /** The series of one metric name, and the family it belongs to (for {@code # TYPE}). */
