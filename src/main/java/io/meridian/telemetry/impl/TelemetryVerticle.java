@@ -60,6 +60,7 @@ public final class TelemetryVerticle extends RoleVerticle {
     }, false));
     stops.add(() -> {
       vertx.cancelTimer(maintenance);
+      seriesStore.closeMeters();
       return Future.succeededFuture();
     });
     // --- end series + queries ---

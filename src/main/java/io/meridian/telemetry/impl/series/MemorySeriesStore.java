@@ -68,6 +68,8 @@ public final class MemorySeriesStore implements SeriesStore {
   private final AtomicLong evicted = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong ingested = new AtomicLong();
+  private final MeterRegistry meters;
+  private final List<io.micrometer.core.instrument.Meter> registered = new ArrayList<>();
   private final Counter evictedMeter;
   private final Counter refusedMeter;
   private final Counter ingestedMeter;
@@ -84,16 +86,23 @@ public final class MemorySeriesStore implements SeriesStore {
     this.maxSpanMillis = Math.max(1, retentionMillis / 4);
     this.clock = clock;
     this.background = background;
-    Gauge.builder("meridian.telemetry.series", seriesCount, AtomicInteger::get)
-        .description("Time series held in memory").register(meters);
-    Gauge.builder("meridian.telemetry.series.bytes", bytes, AtomicLong::get).baseUnit("bytes")
-        .description("Estimated memory of the time series (points, labels, index)").register(meters);
+    this.meters = meters;
+    registered.add(Gauge.builder("meridian.telemetry.series", seriesCount, AtomicInteger::get)
+        .description("Time series held in memory").register(meters));
+    registered.add(Gauge.builder("meridian.telemetry.series.bytes", bytes, AtomicLong::get).baseUnit("bytes")
+        .description("Estimated memory of the time series (points, labels, index)").register(meters));
     evictedMeter = Counter.builder("meridian.telemetry.series.evicted")
         .description("Series evicted because the memory budget was exceeded").register(meters);
     refusedMeter = Counter.builder("meridian.telemetry.series.refused")
         .description("New series refused because maxSeries was reached").register(meters);
     ingestedMeter = Counter.builder("meridian.telemetry.samples.ingested")
         .description("Samples written into the time series").register(meters);
+    registered.addAll(List.of(evictedMeter, refusedMeter, ingestedMeter));
+  }
+
+  /** Removes the store's meters from the registry (the role stops). */
+  public void closeMeters() {
+    registered.forEach(meters::remove);
   }
 
   @Override
