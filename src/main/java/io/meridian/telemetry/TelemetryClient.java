@@ -25,6 +25,20 @@ public final class TelemetryClient {
   public static final String TARGETS = "targets";
   // --- end scraper ---
 
+  // --- series + queries ---
+  /**
+   * One page of {@code /federate}: {@code {"match": [selectors], "cursor"?, "limit"?}} →
+   * {@code {"text": Prometheus text, "series": n, "next": cursor or null}}.
+   */
+  public static final String FEDERATE = "series.federate";
+  /** A service's rate, error ratio and latency: {@code {"name", "tenant"?, "window"?}} (docs/telemetry.md). */
+  public static final String SERVICE_METRICS = "metrics.service";
+  /** The service graph of a tenant: {@code {"tenant"?, "window"?}} (docs/telemetry.md). */
+  public static final String GRAPH = "graph";
+  /** The series store's figures: series, points, estimated bytes, evicted, refused, samples ingested. */
+  public static final String SERIES_STATS = "series.stats";
+  // --- end series + queries ---
+
   /** How long the role may take to answer. */
   public static final long TIMEOUT_MS = 30_000;
 

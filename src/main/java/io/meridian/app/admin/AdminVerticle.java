@@ -42,10 +42,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /ready}: 200 only when every deployed role has started (503 while
  *       starting or stopping).</li>
  *   <li>{@code GET /metrics}: Prometheus text format.</li>
+ *   <li>{@code GET /federate}: the telemetry role's series (TelemetryHttpApi); token required
+ *       unless {@code admin.public} lists it.</li>
  *   <li>{@code /api/v1/**}: bearer token required (401/403 with the JSON error body):
  *       {@code status}, {@code cluster}, {@code tokens}, {@code auth/whoami} (docs/api.md).</li>
  * </ul>
- * {@code admin.public} chooses which of the first three need no token.
+ * {@code admin.public} chooses which of {@link AdminOptions#OPENABLE} need no token.
  */
 public final class AdminVerticle extends VerticleBase {
 
@@ -123,6 +125,9 @@ public final class AdminVerticle extends VerticleBase {
 
     protect(router, "/metrics", authenticate, canRead);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
+
+    // answered by the telemetry module (TelemetryHttpApi), guarded here like /metrics
+    protect(router, "/federate", authenticate, canRead);
 
     router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(options.maxBodySize()));
     router.route("/api/v1/*").handler(authenticate);

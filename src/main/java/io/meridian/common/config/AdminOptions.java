@@ -10,13 +10,18 @@ import java.util.List;
  * @param listener        where it listens ({@code admin.host}, {@code admin.port}, default 8080)
  * @param token           the admin token ({@code admin.token} / {@code MERIDIAN_ADMIN_TOKEN});
  *                        {@code null} = generated on first start into {@code <data.dir>/admin.token}
- * @param publicEndpoints which of {@code /health}, {@code /ready}, {@code /metrics} need no token
+ * @param publicEndpoints which of {@code /health}, {@code /ready}, {@code /metrics}, {@code /federate} need no token
  * @param maxBodySize     largest accepted request body (larger → 413)
  */
 public record AdminOptions(ListenerOptions listener, String token, List<String> publicEndpoints, long maxBodySize) {
 
   /** The probe and metrics endpoints that may be opened to callers without a token. */
-  public static final List<String> OPENABLE = List.of("/health", "/ready", "/metrics");
+  public static final List<String> OPENABLE = List.of("/health", "/ready", "/metrics", "/federate");
+  /**
+   * The endpoints open by default: not {@code /federate}, which re-exposes every scraped
+   * series of the mesh with its registry labels.
+   */
+  public static final List<String> DEFAULT_PUBLIC = List.of("/health", "/ready", "/metrics");
   public static final int DEFAULT_PORT = 8080;
   public static final long DEFAULT_MAX_BODY_SIZE = 1L << 20;
   /** Shortest accepted configured token: shorter secrets are guessable. */
@@ -35,7 +40,7 @@ public record AdminOptions(ListenerOptions listener, String token, List<String> 
     if (token != null) {
       validateToken(r.path("token"), token);
     }
-    List<String> open = r.stringList("public", OPENABLE);
+    List<String> open = r.stringList("public", DEFAULT_PUBLIC);
     for (String endpoint : open) {
       if (!OPENABLE.contains(endpoint)) {
         throw new ConfigException(r.path("public"), "'" + endpoint + "' cannot be public (choose from "

@@ -8,8 +8,12 @@ import io.meridian.common.verticle.RoleContext;
 import io.meridian.common.verticle.RoleVerticle;
 import io.meridian.telemetry.TelemetryClient;
 import io.meridian.telemetry.impl.scrape.Scraper;
-import io.meridian.telemetry.impl.series.SeriesStore;
 import io.meridian.telemetry.impl.trace.Traces;
+
+import io.meridian.telemetry.impl.query.SeriesQueries;
+import io.meridian.telemetry.impl.series.MemorySeriesStore;
+import io.meridian.telemetry.impl.series.SeriesStore;
+import io.meridian.telemetry.impl.series.SeriesStore;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -30,11 +34,10 @@ public final class TelemetryVerticle extends RoleVerticle {
   /** Stopped in reverse order of start. */
   private final List<java.util.function.Supplier<Future<?>>> stops = new ArrayList<>();
   private MessageConsumer<JsonObject> consumer;
-  /**
-   * Where scraped series go and queries read from: set by the series block of {@link #startRole()}
-   * (the series store); the scraper runs only when there is one.
-   */
-  SeriesStore store;
+  /** The time series (docs/telemetry.md): the scraper writes, the queries and /federate read. */
+  private MemorySeriesStore seriesStore;
+  /** How often the series store applies its retention. */
+  static final long MAINTENANCE_MILLIS = 30_000;
 
   public TelemetryVerticle(RoleContext context) {
     super("telemetry", context);
@@ -43,6 +46,29 @@ public final class TelemetryVerticle extends RoleVerticle {
   @Override
   protected Future<?> startRole() {
     options = TelemetryOptions.fromJson(config().getJsonObject("telemetry", new JsonObject()));
+
+    // --- series + queries ---
+    seriesStore = new MemorySeriesStore(options.series(), System::currentTimeMillis,
+        task -> vertx.executeBlocking(() -> {
+          task.run();
+          return null;
+        }, false), roleContext.meters());
+    SeriesQueries queries = new SeriesQueries(seriesStore, System::currentTimeMillis);
+    action(TelemetryClient.FEDERATE, body -> vertx.executeBlocking(() -> queries.federate(body), false));
+    action(TelemetryClient.SERVICE_METRICS, body -> vertx.executeBlocking(() -> queries.service(body), false));
+    action(TelemetryClient.GRAPH, body -> vertx.executeBlocking(() -> queries.graph(body), false));
+    action(TelemetryClient.SERIES_STATS, body -> vertx.executeBlocking(() -> statsJson(seriesStore.stats()), false));
+    long maintenance = vertx.setPeriodic(MAINTENANCE_MILLIS, id -> vertx.executeBlocking(() -> {
+      seriesStore.maintain();
+      return null;
+    }, false));
+    stops.add(() -> {
+      vertx.cancelTimer(maintenance);
+      seriesStore.closeMeters();
+      return Future.succeededFuture();
+    });
+    // --- end series + queries ---
+
     consumer = vertx.eventBus().consumer(Addresses.TELEMETRY, BusService.handler(this::dispatch));
     List<Future<?>> starting = new ArrayList<>();
 
@@ -50,10 +76,8 @@ public final class TelemetryVerticle extends RoleVerticle {
     Scraper scraper = null;
     if (!options.scrape().enabled()) {
       log.info("scraper disabled (telemetry.scrape.enabled: false)");
-    } else if (store == null) {
-      log.warn("scraper not started: no series store");
     } else {
-      scraper = new Scraper(vertx, options.scrape(), store, roleContext.meters());
+      scraper = new Scraper(vertx, options.scrape(), seriesStore, roleContext.meters());
       scraper.start();
       stops.add(scraper::stop);
     }
@@ -75,6 +99,24 @@ public final class TelemetryVerticle extends RoleVerticle {
     // --- end traces ---
 
     return Future.all(starting);
+  }
+
+  /** The role's series store (created first in {@link #startRole()}); {@code null} before start. */
+  SeriesStore seriesStore() {
+    return seriesStore;
+  }
+
+  private static JsonObject statsJson(MemorySeriesStore.Stats stats) {
+    double perPoint = stats.bytesPerPoint();
+    return new JsonObject()
+        .put("series", stats.series())
+        .put("points", stats.points())
+        .put("bytes", stats.bytes())
+        .put("maxBytes", stats.maxBytes())
+        .put("bytesPerPoint", Double.isNaN(perPoint) ? null : Math.round(perPoint * 100) / 100.0)
+        .put("evicted", stats.evicted())
+        .put("refused", stats.refused())
+        .put("samplesIngested", stats.samplesIngested());
   }
 
   /** Adds an operation of the role's bus service. */

@@ -37,8 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The telemetry role's scraper wired in the verticle, reached through {@code GET
- * /api/v1/telemetry/targets} (the REST module over the bus action), with a recording store in
- * place of the series store.
+ * /api/v1/telemetry/targets} (the REST module over the bus action), writing the role's series store.
  */
 class TelemetryScrapeApiTest {
 
@@ -53,7 +52,7 @@ class TelemetryScrapeApiTest {
   Vertx vertx;
   EmbeddedStore durable;
   TestTargets targets;
-  RecordingStore store = new RecordingStore();
+  TelemetryVerticle verticle;
   SimpleMeterRegistry meters = new SimpleMeterRegistry();
   int port;
   final HttpClient http = HttpClient.newHttpClient();
@@ -63,12 +62,12 @@ class TelemetryScrapeApiTest {
     vertx = Vertx.vertx();
     targets = TestTargets.start(vertx);
     durable = EmbeddedStore.open(dir, null);
-    TelemetryVerticle verticle = new TelemetryVerticle(new RoleContext("test-node", durable, TOKENS, meters));
-    verticle.store = store;
+    verticle = new TelemetryVerticle(new RoleContext("test-node", durable, TOKENS, meters));
     ScrapeOptions scrape = new ScrapeOptions(true, Duration.ofMillis(200), Duration.ofSeconds(2), 4, 64 * 1024, "default", false,
         List.of(new ScrapeOptions.Target("app", targets.url("/healthy"), Map.of()),
             new ScrapeOptions.Target("broken", targets.url("/garbage"), Map.of())));
-    JsonObject telemetry = TelemetryOptions.fromJson(new JsonObject()).toJson().put("scrape", scrape.toJson());
+    JsonObject telemetry = TelemetryOptions.fromJson(new JsonObject()).toJson().put("scrape", scrape.toJson())
+        .put("zipkin", new JsonObject().put("host", "127.0.0.1").put("port", 0));
     await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(new JsonObject().put("telemetry", telemetry))));
     Router router = Router.router(vertx);
     router.route("/api/v1/*").handler(TokenAuth.authenticate(TOKENS, false));
@@ -137,6 +136,8 @@ class TelemetryScrapeApiTest {
     assertTrue(meters.get("meridian.telemetry.scrapes").tag("result", "ok").counter().count() >= 1);
     assertTrue(meters.get("meridian.telemetry.scrape.duration").tag("kind", "static").timer().count() >= 2);
     assertEquals(1.0, meters.get("meridian.telemetry.targets").tag("kind", "static").tag("health", "up").gauge().value());
-    assertTrue(store.last("static/app") != null, "the verticle's scraper writes the store it was given");
+    long now = System.currentTimeMillis();
+    assertEquals(1, verticle.seriesStore().select("up", Map.of("job", "app"), now - 60_000, now + 1000).size(),
+        "the verticle's scraper writes the role's series store");
   }
 }
