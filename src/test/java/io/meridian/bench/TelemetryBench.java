@@ -90,7 +90,10 @@ public final class TelemetryBench {
             p.version, cpuInterval, seconds, scrapes, scrapes / seconds, cpu, rssKb(p.pid()) / 1024.0);
       }
 
-      // 2. memory: 240 points per series (1 h at 15 s) reached at a short interval
+      // 2. memory: 240 points per series (1 h at 15 s) reached at a short interval (0: skipped)
+      if (memInterval <= 0) {
+        return;
+      }
       int retention = memInterval * 240;
       try (Server m = Server.meridian(jar, memInterval, retention, vertx)) {
         m.register(targets, genPort);
