@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A real HTTP/1.1 backend in the test JVM (keep-alive, on 127.0.0.1, a free port) answering
  * every request with JSON naming itself and what it saw: {@code {"backend", "version", "method",
  * "path", "headers"}} ({@code path} is the request target, query included; header names in
- * lower case). {@code ?sleep=MILLIS} makes it wait that long before answering.
+ * lower case). {@code ?sleep=MILLIS} makes it wait that long before answering. A backend started
+ * with {@link #failingEvery} answers the same document with status 500 to every n-th request.
  */
 public final class HttpBackend implements AutoCloseable {
 
@@ -30,14 +31,17 @@ public final class HttpBackend implements AutoCloseable {
 
   private final String name;
   private final String version;
+  private final int failEvery;
   private final HttpServer server;
   private final ExecutorService executor = Executors.newFixedThreadPool(8);
   private final AtomicInteger requests = new AtomicInteger();
+  private final AtomicInteger received = new AtomicInteger();
   private volatile boolean stopped;
 
-  private HttpBackend(String name, String version) throws IOException {
+  private HttpBackend(String name, String version, int failEvery) throws IOException {
     this.name = name;
     this.version = version;
+    this.failEvery = failEvery;
     this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
     server.createContext("/", this::handle);
     server.setExecutor(executor);
@@ -46,7 +50,19 @@ public final class HttpBackend implements AutoCloseable {
 
   /** Starts a backend called {@code name} that reports {@code version}. */
   public static HttpBackend start(String name, String version) throws IOException {
-    return new HttpBackend(name, version);
+    return new HttpBackend(name, version, 0);
+  }
+
+  /**
+   * Starts a backend that answers 500 to every {@code every}-th request it receives (the
+   * {@code every}-th, the {@code 2 × every}-th, …) and 200 to the others: a deterministic error rate
+   * of {@code 1 / every}.
+   */
+  public static HttpBackend failingEvery(String name, String version, int every) throws IOException {
+    if (every < 1) {
+      throw new IllegalArgumentException("every must be at least 1, was " + every);
+    }
+    return new HttpBackend(name, version, every);
   }
 
   public String name() {
@@ -65,6 +81,8 @@ public final class HttpBackend implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange; InputStream body = exchange.getRequestBody()) {
       body.readAllBytes();
+      int n = received.incrementAndGet();
+      int status = failEvery > 0 && n % failEvery == 0 ? 500 : 200;
       String query = exchange.getRequestURI().getRawQuery();
       if (query != null) {
         for (String param : query.split("&")) {
@@ -85,7 +103,7 @@ public final class HttpBackend implements AutoCloseable {
           .put("headers", headers)
           .encode().getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", "application/json");
-      exchange.sendResponseHeaders(200, answer.length);
+      exchange.sendResponseHeaders(status, answer.length);
       exchange.getResponseBody().write(answer);
       requests.incrementAndGet();
     }

@@ -101,7 +101,7 @@ final class HttpFetcher {
         return;
       }
       String contentType = response.getHeader(HttpHeaders.CONTENT_TYPE);
-      Accumulator body = new Accumulator((int) Math.min(maxBodySize, declared > 0 ? declared : 64 * 1024));
+      Accumulator body = new Accumulator((int) Math.min(maxBodySize, declared > 0 ? declared : 64 * 1024), maxBodySize);
       response.handler(chunk -> {
         if (promise.future().isComplete()) {
           return;
@@ -119,19 +119,26 @@ final class HttpFetcher {
     return promise.future();
   }
 
-  /** The body's bytes in one array, grown by doubling (never beyond the size limit, checked before). */
-  private static final class Accumulator {
+  /**
+   * The body's bytes in one array, grown by doubling but never beyond the size limit (callers
+   * check {@code length + chunk <= limit} before appending), so a body holds at most
+   * {@code limit} bytes of heap.
+   */
+  static final class Accumulator {
     byte[] bytes;
     int length;
+    private final long limit;
 
-    Accumulator(int initial) {
-      bytes = new byte[Math.max(1024, initial)];
+    Accumulator(int initial, long limit) {
+      this.limit = limit;
+      bytes = new byte[(int) Math.min(limit, Math.max(1024, initial))];
     }
 
     void append(Buffer chunk) {
       int n = chunk.length();
       if (length + n > bytes.length) {
-        bytes = java.util.Arrays.copyOf(bytes, Math.max(length + n, (int) Math.min(Integer.MAX_VALUE - 8, 2L * bytes.length)));
+        long grown = Math.min(limit, Math.min(Integer.MAX_VALUE - 8, 2L * bytes.length));
+        bytes = java.util.Arrays.copyOf(bytes, (int) Math.max(length + n, grown));
       }
       chunk.getBytes(0, n, bytes, length);
       length += n;
