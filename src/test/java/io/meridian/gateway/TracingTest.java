@@ -73,6 +73,7 @@ class TracingTest {
     assertThat(client.getString("parentId")).isEqualTo(server.getString("id"));
     assertThat(upstream).isEqualTo("00-" + TRACE + "-" + client.getString("id") + "-01");
     assertThat(client.getJsonObject("remoteEndpoint").getInteger("port")).isEqualTo(backend.port);
+    assertThat(client.getJsonObject("remoteEndpoint").getString("serviceName")).isEqualTo("traced");
     assertThat(client.getLong("duration")).isPositive();
   }
 

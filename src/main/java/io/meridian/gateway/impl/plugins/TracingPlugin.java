@@ -65,6 +65,8 @@ public final class TracingPlugin implements GatewayPlugin, AutoCloseable {
   private static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
   private static final AttributeKey<String> SERVER = AttributeKey.stringKey("server.address");
   private static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey("meridian.attempt");
+  /** The service an attempt calls: the client span's remote service name in Zipkin. */
+  private static final AttributeKey<String> PEER_SERVICE = AttributeKey.stringKey("peer.service");
 
   private final SdkTracerProvider provider;
   private final Tracer tracer;
@@ -120,7 +122,7 @@ public final class TracingPlugin implements GatewayPlugin, AutoCloseable {
     String name = x.method() + " " + (x.service() != null ? x.service() : x.path());
     Span server = tracer.spanBuilder(name).setParent(parent).setSpanKind(SpanKind.SERVER)
         .setAttribute(METHOD, x.method()).setAttribute(PATH, x.path()).startSpan();
-    Trace trace = new Trace(server, b3);
+    Trace trace = new Trace(x, server, b3);
     x.put(TRACE, trace);
     x.put(AttemptObserver.KEY, trace);
     return Future.succeededFuture();
@@ -234,9 +236,11 @@ public final class TracingPlugin implements GatewayPlugin, AutoCloseable {
   private final class Trace implements AttemptObserver {
     final Span server;
     final boolean b3;
+    final Exchange exchange;
     Span attempt;
 
-    Trace(Span server, boolean b3) {
+    Trace(Exchange exchange, Span server, boolean b3) {
+      this.exchange = exchange;
       this.server = server;
       this.b3 = b3;
     }
@@ -244,9 +248,13 @@ public final class TracingPlugin implements GatewayPlugin, AutoCloseable {
     @Override
     public void attemptStarted(int n, String upstream, BiConsumer<String, String> headers) {
       endAttempt("retried");
-      attempt = tracer.spanBuilder("upstream " + upstream)
+      var builder = tracer.spanBuilder("upstream " + upstream)
           .setParent(Context.root().with(server)).setSpanKind(SpanKind.CLIENT)
-          .setAttribute(SERVER, upstream).setAttribute(ATTEMPT, (long) n).startSpan();
+          .setAttribute(SERVER, upstream).setAttribute(ATTEMPT, (long) n);
+      if (exchange.service() != null) {
+        builder.setAttribute(PEER_SERVICE, exchange.service());
+      }
+      attempt = builder.startSpan();
       inject(attempt.getSpanContext(), b3, headers, server.getSpanContext().getSpanId());
     }
 
@@ -336,6 +344,10 @@ public final class TracingPlugin implements GatewayPlugin, AutoCloseable {
       remote.put(host.contains(":") || host.startsWith("[") ? "ipv6" : "ipv4", host.replace("[", "").replace("]", ""));
       if (colon > 0) {
         remote.put("port", Integer.parseInt(hostPort.substring(colon + 1)));
+      }
+      Object peer = s.getAttributes().get(PEER_SERVICE);
+      if (peer != null) {
+        remote.put("serviceName", peer.toString());
       }
       span.put("remoteEndpoint", remote);
     }

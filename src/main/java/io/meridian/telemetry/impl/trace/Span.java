@@ -65,6 +65,11 @@ public record Span(String traceId, String id, String parentId, String name, Kind
     return localEndpoint == null ? null : localEndpoint.serviceName();
   }
 
+  /** The service on the other side (a client span's callee), or {@code null}. */
+  public String remoteServiceName() {
+    return remoteEndpoint == null ? null : remoteEndpoint.serviceName();
+  }
+
   /** Whether the span reports an error (Zipkin's convention: an {@code error} tag). */
   public boolean error() {
     return tags.containsKey("error");

@@ -52,10 +52,10 @@ public final class TraceStore {
     for (Span span : spans) {
       Trace trace = traces.computeIfAbsent(span.traceId(), Trace::new);
       trace.add(span);
-      String service = span.serviceName();
-      if (service != null) {
-        byService.computeIfAbsent(service.toLowerCase(Locale.ROOT), s -> new HashSet<>()).add(span.traceId());
-      }
+      // a trace is found by every service it touches: the spans' own and those they called
+      // (the gateway's client span names the service it forwarded to)
+      index(span.serviceName(), span.traceId());
+      index(span.remoteServiceName(), span.traceId());
     }
     spanCount += spans.size();
     int evicted = 0;
@@ -76,6 +76,12 @@ public final class TraceStore {
       evictedTraces++;
     }
     return new Added(spans.size(), evicted, evictedTraces);
+  }
+
+  private void index(String service, String traceId) {
+    if (service != null) {
+      byService.computeIfAbsent(service.toLowerCase(Locale.ROOT), s -> new HashSet<>()).add(traceId);
+    }
   }
 
   /** The spans of a trace (a copy), or {@code null} when unknown. */
@@ -148,6 +154,9 @@ public final class TraceStore {
       spans.add(span);
       if (span.serviceName() != null) {
         services.add(span.serviceName());
+      }
+      if (span.remoteServiceName() != null) {
+        services.add(span.remoteServiceName());
       }
       if (span.name() != null) {
         names.add(span.name().toLowerCase(Locale.ROOT));

@@ -96,4 +96,21 @@ class TraceStoreTest {
     assertThat(two.services()).containsExactly("db", "frontend");
     assertThat(two.error()).isFalse();
   }
+
+  @Test
+  void verifiesThatATraceIsFoundByTheServiceItsClientSpanCalledAndThatEvictionForgetsThatName() {
+    TraceStore store = new TraceStore(2);
+    Span client = span(trace(1), id(1), id(0), "gateway", "upstream 10.0.0.7:8080", 10, 100);
+    client = new Span(client.traceId(), client.id(), client.parentId(), client.name(), Span.Kind.CLIENT, client.timestamp(),
+        client.duration(), client.localEndpoint(), new Span.Endpoint("ledger", "10.0.0.7", null, 8080), Map.of(), List.of(),
+        false, false);
+    store.add(List.of(span(trace(1), id(0), null, "gateway", "GET ledger", 0, 200), client));
+
+    assertThat(ids(store.query(query("service", "ledger")))).containsExactly(trace(1));
+    assertThat(ids(store.query(query("service", "gateway")))).containsExactly(trace(1));
+    assertThat(store.query(query("service", "ledger")).get(0).services()).containsExactly("gateway", "ledger");
+
+    store.add(traceOf(2, "other", 1, 1000, 5)); // 4 spans > 2: trace 1 goes
+    assertThat(store.query(query("service", "ledger"))).isEmpty();
+  }
 }
