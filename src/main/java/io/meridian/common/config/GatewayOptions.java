@@ -39,8 +39,8 @@ import java.util.TreeMap;
  *                           {@code meridian-gateway} of each tenant it serves (what an edge gateway forwards to);
  *                           {@code null} = it does not register itself
  * @param trustedProxies     CIDRs (or addresses) of proxies in front of the gateway: when the TCP peer is one of them,
- *                           the client's address is the rightmost {@code X-Forwarded-For} entry that is not (empty =
- *                           {@code X-Forwarded-For} is never trusted)
+ *                           the client's address is the rightmost {@code Forwarded for=} (else {@code X-Forwarded-For})
+ *                           entry that is not (empty = neither header is ever trusted)
  * @param maxBodySize        largest request body accepted, by {@code Content-Length} or as streamed (bigger → 413);
  *                           0 = unlimited
  * @param traceSampling      the share of requests traced when the caller did not decide (0–1); a

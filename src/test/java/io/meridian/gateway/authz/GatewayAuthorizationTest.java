@@ -180,8 +180,13 @@ class GatewayAuthorizationTest extends GatewayComponentTest {
     assertThat(gw.get("/api/demo/x", "X-Forwarded-For", "198.51.100.1").statusCode()).isEqualTo(200);
     assertThat(gw.get("/api/demo/x", "X-Forwarded-For", "203.0.113.7, 198.51.100.1").statusCode()).isEqualTo(200);
     assertThat(gw.get("/api/demo/x", "X-Forwarded-For", "198.51.100.1, 203.0.113.7, 10.1.2.3").statusCode()).isEqualTo(403);
+    // the standard Forwarded header (RFC 7239), when present, is the chain instead
+    assertThat(gw.get("/api/demo/x", "Forwarded", "for=203.0.113.7;proto=https", "X-Forwarded-For", "198.51.100.1")
+        .statusCode()).isEqualTo(403);
+    assertThat(gw.get("/api/demo/x", "Forwarded", "for=203.0.113.7, for=\"198.51.100.1:4711\"").statusCode()).isEqualTo(200);
     // the peer 127.0.0.2 is no trusted proxy: what it claims is ignored
     assertThat(status(get("127.0.0.2", "/api/demo/spoof", "X-Forwarded-For", "203.0.113.7"))).isEqualTo(200);
+    assertThat(status(get("127.0.0.2", "/api/demo/spoof", "Forwarded", "for=203.0.113.7"))).isEqualTo(200);
     assertThat(seen(b, "/spoof")).isTrue();
     // the header goes upstream with the peer appended
     JsonObject echoed = new JsonObject(gw.get("/api/demo/echo", "X-Forwarded-For", "198.51.100.1").body());

@@ -9,12 +9,15 @@ import io.meridian.gateway.Phase;
 import io.netty.util.NetUtil;
 import io.vertx.core.Future;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Finds the client's address behind trusted proxies ({@code gateway.trustedProxies}): when the
- * TCP peer is a trusted proxy, the client is the rightmost {@code X-Forwarded-For} entry that is
- * not a trusted proxy (nginx's {@code real_ip_recursive}); it is put in
+ * TCP peer is a trusted proxy, the client is the rightmost entry of the forwarding chain that is
+ * not a trusted proxy (nginx's {@code real_ip_recursive}) — the chain is the {@code for=} values of
+ * the standard {@code Forwarded} header (RFC 7239) when the request has one, else
+ * {@code X-Forwarded-For}; it is put in
  * {@link Attributes#CLIENT_IP} for later plugins (authorization, rate limits). A request from any
  * other peer keeps the peer as its client, whatever it claims in {@code X-Forwarded-For}.
  */
@@ -45,14 +48,82 @@ public final class ClientIpPlugin implements GatewayPlugin {
     if (peer == null || peer.getAddress() == null || !trusted.contains(peer.getAddress().getAddress())) {
       return Future.succeededFuture();
     }
-    List<String> xff = exchange.requestHeaders("x-forwarded-for");
-    if (!xff.isEmpty()) {
-      String client = clientOf(xff, trusted);
-      if (client != null) {
-        exchange.put(Attributes.CLIENT_IP, client);
-      }
+    List<String> forwarded = exchange.requestHeaders("forwarded");
+    String client;
+    if (!forwarded.isEmpty()) {
+      client = walk(forwardedFor(forwarded), trusted);
+    } else {
+      List<String> xff = exchange.requestHeaders("x-forwarded-for");
+      client = xff.isEmpty() ? null : clientOf(xff, trusted);
+    }
+    if (client != null) {
+      exchange.put(Attributes.CLIENT_IP, client);
     }
     return Future.succeededFuture();
+  }
+
+  /**
+   * The {@code for=} values of {@code Forwarded} header lines (RFC 7239), in order: one per
+   * forwarded element ({@code ,}-separated), unquoted; an element without {@code for} counts as
+   * {@code unknown} (it ends the walk like any entry that is not an address). Quoted strings may
+   * hold {@code ,} and {@code ;} ({@code for="[2001:db8::1]:4711"}).
+   */
+  public static List<String> forwardedFor(List<String> headerValues) {
+    List<String> result = new ArrayList<>();
+    for (String value : headerValues) {
+      for (String element : splitUnquoted(value, ',')) {
+        if (element.isBlank()) {
+          continue;
+        }
+        String found = "unknown";
+        for (String pair : splitUnquoted(element, ';')) {
+          int eq = pair.indexOf('=');
+          if (eq > 0 && pair.substring(0, eq).trim().equalsIgnoreCase("for")) {
+            String v = pair.substring(eq + 1).trim();
+            found = v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"") ? v.substring(1, v.length() - 1) : v;
+          }
+        }
+        result.add(found);
+      }
+    }
+    return result;
+  }
+
+  private static List<String> splitUnquoted(String s, char separator) {
+    List<String> parts = new ArrayList<>();
+    boolean quoted = false;
+    int start = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '"') {
+        quoted = !quoted;
+      } else if (c == separator && !quoted) {
+        parts.add(s.substring(start, i));
+        start = i + 1;
+      }
+    }
+    parts.add(s.substring(start));
+    return parts;
+  }
+
+  /** {@link #clientOf} over entries already split (one address each). */
+  static String walk(List<String> entries, CidrSet trusted) {
+    String found = null;
+    for (int i = entries.size() - 1; i >= 0; i--) {
+      String entry = entries.get(i).trim();
+      if (entry.isEmpty()) {
+        continue;
+      }
+      byte[] address = address(entry);
+      if (address == null) {
+        return found;
+      }
+      found = NetUtil.bytesToIpAddress(address);
+      if (!trusted.contains(address)) {
+        return found;
+      }
+    }
+    return found;
   }
 
   /**
@@ -63,28 +134,11 @@ public final class ClientIpPlugin implements GatewayPlugin {
    * canonical form; a port ({@code 1.2.3.4:5678}, {@code [::1]:80}) is dropped.
    */
   public static String clientOf(List<String> headerValues, CidrSet trusted) {
-    String found = null;
-    for (int v = headerValues.size() - 1; v >= 0; v--) {
-      String value = headerValues.get(v);
-      int end = value.length();
-      while (end > 0) {
-        int comma = value.lastIndexOf(',', end - 1);
-        String entry = value.substring(comma + 1, end).trim();
-        end = comma < 0 ? 0 : comma;
-        if (entry.isEmpty()) {
-          continue;
-        }
-        byte[] address = address(entry);
-        if (address == null) {
-          return found;
-        }
-        found = NetUtil.bytesToIpAddress(address);
-        if (!trusted.contains(address)) {
-          return found;
-        }
-      }
+    List<String> entries = new ArrayList<>();
+    for (String value : headerValues) {
+      entries.addAll(splitUnquoted(value, ','));
     }
-    return found;
+    return walk(entries, trusted);
   }
 
   private static byte[] address(String entry) {

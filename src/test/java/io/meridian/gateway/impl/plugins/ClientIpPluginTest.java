@@ -38,4 +38,21 @@ class ClientIpPluginTest {
     assertThat(ClientIpPlugin.clientOf(List.of("[2001:DB8:0::1]:443"), TRUSTED)).isEqualTo("2001:db8::1");
     assertThat(ClientIpPlugin.clientOf(List.of("2001:db8:0:0::7"), TRUSTED)).isEqualTo("2001:db8::7");
   }
+
+  @Test
+  void forwardedHeaderForValuesAreTheChainWithQuotesPortsAndUnknowns() {
+    assertThat(ClientIpPlugin.forwardedFor(List.of("for=192.0.2.60;proto=http;by=203.0.113.43, for=\"[2001:db8:cafe::17]:4711\"")))
+        .containsExactly("192.0.2.60", "[2001:db8:cafe::17]:4711");
+    assertThat(ClientIpPlugin.forwardedFor(List.of("For=\"_hidden\", proto=https", "for=10.0.0.5")))
+        .containsExactly("_hidden", "unknown", "10.0.0.5");
+    assertThat(ClientIpPlugin.forwardedFor(List.of("for=\"a,b;c\";by=x"))).containsExactly("a,b;c");
+
+    assertThat(ClientIpPlugin.walk(ClientIpPlugin.forwardedFor(List.of("for=198.51.100.1, for=203.0.113.7;proto=https, for=10.0.0.5")),
+        TRUSTED)).isEqualTo("203.0.113.7");
+    assertThat(ClientIpPlugin.walk(ClientIpPlugin.forwardedFor(List.of("for=\"[2001:db8::1]:4711\", for=127.0.0.1")), TRUSTED))
+        .isEqualTo("2001:db8::1");
+    // an obfuscated or missing `for` ends the walk at the address to its right
+    assertThat(ClientIpPlugin.walk(ClientIpPlugin.forwardedFor(List.of("for=203.0.113.7, for=_proxy1, for=10.0.0.5")), TRUSTED))
+        .isEqualTo("10.0.0.5");
+  }
 }
