@@ -5,7 +5,8 @@ import io.meridian.gateway.Exchange;
 import java.net.InetSocketAddress;
 import java.util.Map;
 
-/** What a policy's buckets are keyed by: {@code client-ip}, {@code route}, {@code header:NAME} or {@code claim:NAME}. */
+/** What a policy's buckets are keyed by: {@code client-ip}, {@code route}, {@code header:NAME} or {@code claim:NAME}
+ * ({@code NAME} may be a dotted path into nested claims, e.g. {@code claim:org.tier}). */
 record KeySource(Kind kind, String name) {
 
   enum Kind { CLIENT_IP, ROUTE, HEADER, CLAIM }
@@ -59,10 +60,31 @@ record KeySource(Kind kind, String name) {
         return value != null ? value : NO_HEADER;
       }
       default -> {
-        Map<String, Object> claims = exchange.get(Attributes.JWT_CLAIMS);
-        Object value = claims == null ? null : claims.get(name);
-        return value != null ? value.toString() : ANONYMOUS;
+        Object value = claim(exchange.get(Attributes.JWT_CLAIMS), name);
+        if (value instanceof java.util.List<?> list) {
+          return list.isEmpty() ? ANONYMOUS : String.join(",", list.stream().map(String::valueOf).toList());
+        }
+        return value != null && !(value instanceof Map) ? value.toString() : ANONYMOUS;
       }
     }
+  }
+
+  /**
+   * The claim {@code name}: the top-level claim of that name, else, for a dotted name, the nested
+   * claim along the path ({@code realm.tier} → {@code {"realm": {"tier": …}}}); {@code null} if absent.
+   */
+  static Object claim(Map<String, Object> claims, String name) {
+    if (claims == null) {
+      return null;
+    }
+    Object value = claims.get(name);
+    if (value == null && name.indexOf('.') > 0) {
+      Object at = claims;
+      for (String part : name.split("\\.")) {
+        at = at instanceof Map<?, ?> m ? m.get(part) : null;
+      }
+      value = at;
+    }
+    return value;
   }
 }

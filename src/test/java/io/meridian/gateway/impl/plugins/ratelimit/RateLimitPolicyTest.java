@@ -117,6 +117,20 @@ class RateLimitPolicyTest {
     attributes.put(Attributes.JWT_CLAIMS, Map.of("sub", "u-42"));
     assertThat(sub.of(x)).isEqualTo("u-42");
 
+    KeySource tier = KeySource.parse("claim:org.tier");
+    attributes.put(Attributes.JWT_CLAIMS, Map.of("org", Map.of("tier", "gold", "id", 7)));
+    assertThat(tier.of(x)).isEqualTo("gold");
+    attributes.put(Attributes.JWT_CLAIMS, Map.of("org.tier", "flat", "org", Map.of("tier", "gold")));
+    assertThat(tier.of(x)).as("a top-level claim named with a dot wins").isEqualTo("flat");
+    attributes.put(Attributes.JWT_CLAIMS, Map.of("org", Map.of("id", 7)));
+    assertThat(tier.of(x)).isEqualTo(KeySource.ANONYMOUS);
+    attributes.put(Attributes.JWT_CLAIMS, Map.of("org", "acme"));
+    assertThat(tier.of(x)).isEqualTo(KeySource.ANONYMOUS);
+    attributes.put(Attributes.JWT_CLAIMS, Map.of("roles", java.util.List.of("a", "b")));
+    assertThat(KeySource.parse("claim:roles").of(x)).isEqualTo("a,b");
+    attributes.put(Attributes.JWT_CLAIMS, Map.of("org", Map.of("tier", "gold")));
+    assertThat(KeySource.parse("claim:org").of(x)).as("an object is no key").isEqualTo(KeySource.ANONYMOUS);
+
     KeySource byRoute = KeySource.parse("route");
     assertThat(byRoute.of(x)).isEqualTo(KeySource.DEFAULT_ROUTE);
     route[0] = "checkout";
