@@ -1,5 +1,6 @@
 package io.meridian.app;
 
+import io.meridian.app.demo.DemoMesh;
 import io.meridian.common.config.ConfigLoader;
 import io.meridian.common.config.RoleNames;
 import java.nio.file.Path;
@@ -8,7 +9,7 @@ import java.util.List;
 
 /**
  * The command line: {@code [--conf FILE] [--roles r1,r2] [--cluster] [--set KEY=VALUE]…
- * [--print-config] [--help] [--version]}. Both {@code --flag value} and {@code --flag=value}
+ * [--demo] [--print-config] [--help] [--version]}. Both {@code --flag value} and {@code --flag=value}
  * work.
  *
  * @param confFile    {@code --conf}, or {@code null}
@@ -16,8 +17,11 @@ import java.util.List;
  * @param help        {@code --help}
  * @param version     {@code --version}
  * @param printConfig {@code --print-config}
+ * @param demo        {@code --demo}: its settings ({@link DemoMesh#SETTINGS}) come first in {@code settings}, so
+ *                    the user's flags override them
  */
-record Cli(Path confFile, List<ConfigLoader.Setting> settings, boolean help, boolean version, boolean printConfig) {
+record Cli(Path confFile, List<ConfigLoader.Setting> settings, boolean help, boolean version, boolean printConfig,
+    boolean demo) {
 
   /** A command line Meridian does not accept; the message names the problem. */
   static final class UsageException extends Exception {
@@ -36,6 +40,9 @@ record Cli(Path confFile, List<ConfigLoader.Setting> settings, boolean help, boo
         --roles R1,R2      roles to run in this process (default: all): %s
         --cluster          join the Hazelcast cluster configured under cluster.* (cluster.enabled=true)
         --set KEY=VALUE    set one config key, e.g. --set admin.port=9000 (repeatable)
+        --demo             also run a small demo mesh for a first look at the web UI: shop -> orders v1/v2
+                           with a 90/10 canary on two network planes, traffic through the gateway,
+                           metrics and traces; loopback only, data under demo-data/ (docs/ui.md)
         --print-config     print the effective configuration (secrets redacted) and exit
         -h, --help         print this help and exit
         -V, --version      print the version and exit
@@ -54,6 +61,7 @@ record Cli(Path confFile, List<ConfigLoader.Setting> settings, boolean help, boo
     boolean help = false;
     boolean version = false;
     boolean printConfig = false;
+    boolean demo = false;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       String name = arg;
@@ -75,6 +83,10 @@ record Cli(Path confFile, List<ConfigLoader.Setting> settings, boolean help, boo
         case "--print-config" -> {
           noValue(name, inline);
           printConfig = true;
+        }
+        case "--demo" -> {
+          noValue(name, inline);
+          demo = true;
         }
         case "--cluster" -> {
           noValue(name, inline);
@@ -113,7 +125,10 @@ record Cli(Path confFile, List<ConfigLoader.Setting> settings, boolean help, boo
         }
       }
     }
-    return new Cli(conf, List.copyOf(settings), help, version, printConfig);
+    if (demo) {
+      settings.addAll(0, DemoMesh.SETTINGS);
+    }
+    return new Cli(conf, List.copyOf(settings), help, version, printConfig, demo);
   }
 
   private static void noValue(String name, String inline) throws UsageException {

@@ -64,6 +64,10 @@ public final class Main {
       return USAGE;
     }
     MeridianConfig config = loaded.config();
+    if (cli.demo() && !config.roles().containsAll(Demo.ROLES)) {
+      err.println("meridian: --demo needs the roles " + String.join(", ", Demo.ROLES) + " in this process (see --help)");
+      return USAGE;
+    }
     if (cli.printConfig()) {
       out.print(Yaml.dump(config.toJson(true)));
       return OK;
@@ -85,6 +89,22 @@ public final class Main {
       log.error("start-up failed", e);
       err.println("meridian: start-up failed: " + e);
       return FAILED;
+    }
+    if (cli.demo()) {
+      Demo demo;
+      try {
+        demo = Demo.start(node, config, out);
+      } catch (Exception e) {
+        log.error("the demo did not start", e);
+        err.println("meridian: the demo did not start: " + e.getMessage());
+        node.stop();
+        return FAILED;
+      }
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        demo.stop();
+        node.stop();
+      }, "meridian-shutdown"));
+      return RUNNING;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(node::stop, "meridian-shutdown"));
     return RUNNING;

@@ -36,7 +36,7 @@ public final class Roles {
    * their role over the event bus, wherever it runs.
    */
   private static final List<ApiModule> API_MODULES = List.of(new RegistryHttpApi(), new RulesHttpApi(),
-      new XdsHttpApi(), new GatewayHttpApi(), new TelemetryHttpApi());
+      new XdsHttpApi(), new GatewayHttpApi(), new TelemetryHttpApi(), new io.meridian.ui.UiHttpApi());
 
   /** Every descriptor, in deployment order. */
   public static List<RoleDescriptor> all() {

@@ -19,6 +19,12 @@ public final class GatewayClient {
   /** Action: the gateway's circuit breakers, {@code {"node", "gateway", "breakers": [...]}}. */
   public static final String BREAKERS = "breakers";
 
+  /**
+   * Action: the gateway itself, {@code {"node", "name", "tier", "tenants", "plane", "visibility",
+   * "labels", "ports", "tls", "instances", "ready"}} (docs/gateway.md, Gateways).
+   */
+  public static final String DESCRIBE = "describe";
+
   /** How long one member may take to answer. */
   static final long TIMEOUT_MS = 5000;
 
@@ -51,6 +57,32 @@ public final class GatewayClient {
           }
         }
         return Future.succeededFuture(new JsonObject().put("breakers", all));
+      });
+    });
+  }
+
+  /**
+   * Every gateway of the cluster, one per member running the gateway role:
+   * {@code {"gateways": [...]}} sorted by node, each as {@link #DESCRIBE} answers it.
+   */
+  public Future<JsonObject> gateways() {
+    return members().compose(members -> {
+      List<Future<JsonObject>> answers = new ArrayList<>();
+      for (String member : members) {
+        answers.add(request(member, DESCRIBE));
+      }
+      return Future.join(answers).transform(done -> {
+        List<JsonObject> all = new ArrayList<>();
+        for (Future<JsonObject> answer : answers) {
+          if (answer.failed()) {
+            return Future.failedFuture(answer.cause());
+          }
+          if (answer.result() != null) {
+            all.add(answer.result());
+          }
+        }
+        all.sort(java.util.Comparator.comparing((JsonObject g) -> g.getString("node", "")));
+        return Future.succeededFuture(new JsonObject().put("gateways", new JsonArray(new ArrayList<>(all))));
       });
     });
   }

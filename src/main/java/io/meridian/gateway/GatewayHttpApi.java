@@ -10,7 +10,9 @@ import io.vertx.ext.web.Router;
 /**
  * The gateway REST resources (docs/gateway.md, Circuit breakers): {@code GET /api/v1/gateway/breakers}
  * (every circuit breaker of every gateway in the cluster: tenant, service, subset, state,
- * requests and failures in its window, when it opened and when it lets trials through).
+ * requests and failures in its window, when it opened and when it lets trials through) and
+ * {@code GET /api/v1/gateway/gateways} (docs/gateway.md, Gateways: every gateway of the cluster
+ * with its scope, listeners, TLS, instance count and readiness).
  */
 public final class GatewayHttpApi implements ApiModule {
 
@@ -19,5 +21,7 @@ public final class GatewayHttpApi implements ApiModule {
     GatewayClient client = new GatewayClient(vertx);
     router.get("/api/v1/gateway/breakers").handler(TokenAuth.require(Permission.READ)).handler(ctx ->
         client.breakers().onSuccess(reply -> ApiResponses.json(ctx, 200, reply)).onFailure(ctx::fail));
+    router.get("/api/v1/gateway/gateways").handler(TokenAuth.require(Permission.READ)).handler(ctx ->
+        client.gateways().onSuccess(reply -> ApiResponses.json(ctx, 200, reply)).onFailure(ctx::fail));
   }
 }

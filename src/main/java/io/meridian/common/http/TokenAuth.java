@@ -17,12 +17,22 @@ import io.vertx.ext.web.RoutingContext;
  */
 public final class TokenAuth {
 
+  /**
+   * The only resources that also accept the token as the query parameter
+   * {@value #QUERY_TOKEN_PARAM} (GET only): streams a browser opens with {@code EventSource},
+   * which cannot set headers. The query string is never logged (logs name the path only).
+   */
+  public static final java.util.Set<String> QUERY_TOKEN_PATHS = java.util.Set.of("/api/v1/ui/stream");
+
+  /** The query parameter carrying a token on {@link #QUERY_TOKEN_PATHS}. */
+  public static final String QUERY_TOKEN_PARAM = "access_token";
+
   /** Routing-context key of the authenticated {@link Principal}. */
   public static final String PRINCIPAL = "meridian.principal";
 
   /**
    * Authenticates {@code Authorization: Bearer <token>} (and, when {@code alsoConsulHeader},
-   * {@code X-Consul-Token}).
+   * {@code X-Consul-Token}; on {@link #QUERY_TOKEN_PATHS}, {@code ?access_token=}).
    */
   public static Handler<RoutingContext> authenticate(TokenVerifier verifier, boolean alsoConsulHeader) {
     return ctx -> {
@@ -61,7 +71,10 @@ public final class TokenAuth {
     return ctx.get(PRINCIPAL);
   }
 
-  /** The token a request presents, or {@code null}. */
+  /**
+   * The token a request presents, or {@code null}: {@code Authorization: Bearer}, then (when
+   * asked) {@code X-Consul-Token}, then, on {@link #QUERY_TOKEN_PATHS} only, {@code ?access_token=}.
+   */
   public static String presentedToken(HttpServerRequest request, boolean alsoConsulHeader) {
     String header = request.getHeader("Authorization");
     if (header != null) {
@@ -75,6 +88,12 @@ public final class TokenAuth {
       String consul = request.getHeader("X-Consul-Token");
       if (consul != null && !consul.isBlank()) {
         return consul.trim();
+      }
+    }
+    if (request.method() == io.vertx.core.http.HttpMethod.GET && QUERY_TOKEN_PATHS.contains(request.path())) {
+      String query = request.getParam(QUERY_TOKEN_PARAM);
+      if (query != null && !query.isBlank()) {
+        return query.trim();
       }
     }
     return null;

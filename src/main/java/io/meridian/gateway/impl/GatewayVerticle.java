@@ -39,6 +39,7 @@ import io.netty.util.concurrent.FastThreadLocalThread;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.spi.transport.Transport;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +51,7 @@ import java.util.Set;
  * loops), routing from its scoped view of the registry and the rules, followed over the bus
  * wherever they run. A change is folded into a new route table within {@link #REBUILD_MILLIS};
  * requests in flight keep the table they started with. Answers on
- * {@link Addresses#gateway(String)} (action {@code breakers}). Config section: {@code gateway}
+ * {@link Addresses#gateway(String)} (actions {@code breakers} and {@code describe}). Config section: {@code gateway}
  * ({@link GatewayOptions}).
  */
 public final class GatewayVerticle extends RoleVerticle {
@@ -274,7 +275,35 @@ public final class GatewayVerticle extends RoleVerticle {
       return Future.succeededFuture(new JsonObject().put("node", roleContext.nodeId()).put("gateway", options.name())
           .put("breakers", breakers.describe()));
     }
+    if (action.equals(GatewayClient.DESCRIBE)) {
+      return Future.succeededFuture(describe());
+    }
     return Future.failedFuture(ApiException.badRequest(Addresses.HEADER_ACTION, "unknown gateway action '" + action + "'"));
+  }
+
+  /** This gateway as the gateways API shows it: scope, bound listeners, TLS, its view's size, readiness. */
+  private JsonObject describe() {
+    JsonObject labels = new JsonObject();
+    options.labels().forEach(labels::put);
+    JsonObject ports = new JsonObject();
+    status().ports().forEach(ports::put);
+    JsonArray tcpRoutes = new JsonArray();
+    options.tcp().forEach(t -> tcpRoutes.add(t.toJson()));
+    return new JsonObject()
+        .put("node", roleContext.nodeId())
+        .put("name", options.name())
+        .put("tier", options.tier())
+        .put("tenants", new JsonArray(new ArrayList<>(options.tenants())))
+        .put("plane", options.plane())
+        .put("visibility", options.visibility())
+        .put("labels", labels)
+        .put("host", options.listener().host())
+        .put("ports", ports)
+        .put("tcp", tcpRoutes)
+        .put("tls", options.tls() != null)
+        .put("advertise", options.advertise())
+        .put("instances", registry == null ? 0 : registry.instances().size())
+        .put("ready", runtime != null && runtime.ready());
   }
 
   private Future<Void> closeViews() {

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.LongAdder;
  * exposes its own Prometheus metrics on {@code /metrics}: {@code demo_requests_total{code}}, the
  * requests it answered by status (200, 500 and STATUS start at 0, so a ratio of 500s to all exists for
  * every instance from its first scrape on). Run with the source launcher:
- * {@code java scripts/demo/DemoBackend.java PORT SERVICE VERSION INSTANCE [STATUS [EVERY]]} (STATUS,
+ * {@code java scripts/demo-backends/DemoBackend.java PORT SERVICE VERSION INSTANCE [STATUS [EVERY]]} (STATUS,
  * default 200, is what it answers with: 500 makes a failing service; with EVERY it answers STATUS
  * only to every EVERY-th request and 200 to the others: {@code 500 10} fails 1 request in 10).
  */

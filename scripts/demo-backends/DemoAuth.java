@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
  * A demo auth service for scripts/gateway-plugins-demo: {@code Authorization: Bearer letmein}
  * (or {@code Bearer letmein-NAME}) → 200 with {@code x-user: NAME} (default {@code demo-user});
  * anything else → 401 with a JSON body. Run with the source launcher:
- * {@code java scripts/demo/DemoAuth.java PORT}.
+ * {@code java scripts/demo-backends/DemoAuth.java PORT}.
  */
 public final class DemoAuth {
 
