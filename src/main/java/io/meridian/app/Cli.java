@@ -40,7 +40,7 @@ record Cli(Path confFile, List<ConfigLoader.Setting> settings, boolean help, boo
         --roles R1,R2      roles to run in this process (default: all): %s
         --cluster          join the Hazelcast cluster configured under cluster.* (cluster.enabled=true)
         --set KEY=VALUE    set one config key, e.g. --set admin.port=9000 (repeatable)
-        --demo             also run a small demo mesh for a first look at the web UI: shop -> orders v1/v2
+        --demo             also run a small demo mesh for a first look: shop -> orders v1/v2
                            with a 90/10 canary on two network planes, traffic through the gateway,
                            metrics and traces; loopback only, data under demo-data/ (docs/ui.md)
         --print-config     print the effective configuration (secrets redacted) and exit

@@ -35,8 +35,8 @@ final class Demo {
         ? node.adminToken().file().toAbsolutePath().toString() : null;
     out.println();
     out.println("Meridian demo is running.");
-    out.println("  Web UI:       " + admin + "/");
-    out.println("  Admin token:  " + (token != null ? token + "  (log in with its content)"
+    out.println("  Admin API:    " + admin + "/api/v1/  (the web UI is not built yet)");
+    out.println("  Admin token:  " + (token != null ? token + "  (the API's bearer token)"
         : "the one set in admin.token / MERIDIAN_ADMIN_TOKEN"));
     out.println("  Mesh:         shop v1 -> orders v1 (90%) / v2 (10%, fails 1 request in " + DemoMesh.V2_FAIL_EVERY
         + "), planes " + DemoMesh.DATA_PLANE + " (" + DemoMesh.DATA_ADDRESS + ") and " + DemoMesh.MGMT_PLANE + " ("

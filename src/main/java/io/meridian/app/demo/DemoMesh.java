@@ -29,7 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code --demo}: a small live mesh inside the Meridian process for a first look at the web UI
+ * {@code --demo}: a small live mesh inside the Meridian process for a first look at a live mesh
  * (docs/ui.md, Demo mode). Three demo services on loopback only, each on two network planes
  * ({@value #DATA_PLANE} on {@value #DATA_ADDRESS}, {@value #MGMT_PLANE} on {@value #MGMT_ADDRESS},
  * same port): {@code orders} v1 and v2 (v2 fails one request in {@value #V2_FAIL_EVERY}) and
