@@ -143,12 +143,12 @@ public final class TraceTree {
   }
 
   private static void reach(Span from, Map<Span, List<Span>> children, Set<Span> reached) {
-    java.util.ArrayDeque<Span> todo = new java.util.ArrayDeque<>();
-    todo.push(from);
-    while (!todo.isEmpty()) {
-      Span s = todo.pop();
+    java.util.ArrayDeque<Span> pending = new java.util.ArrayDeque<>();
+    pending.push(from);
+    while (!pending.isEmpty()) {
+      Span s = pending.pop();
       if (reached.add(s)) {
-        children.getOrDefault(s, List.of()).forEach(todo::push);
+        children.getOrDefault(s, List.of()).forEach(pending::push);
       }
     }
   }
