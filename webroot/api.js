@@ -108,11 +108,11 @@ function parseEvent(block) {
  * fetch(): it resumes with Last-Event-ID after a drop (backing off up to 15 s), and a 401 ends
  * the session like any other call.
  *
- * onEvent({id, type, data}); onState('open' | 'retrying' | 'closed', detail).
- * Returns {close()}.
+ * onEvent({id, type, data}); onState('open' | 'retrying' | 'closed', detail); lastEventId: resume
+ * after this id from the start (sent as Last-Event-ID). Returns {close()}.
  */
-export function eventStream(path, { query, onEvent, onState = () => {} }) {
-  let lastId = null;
+export function eventStream(path, { query, lastEventId = null, onEvent, onState = () => {} }) {
+  let lastId = lastEventId == null ? null : String(lastEventId);
   let closed = false;
   let controller = null;
   let backoff = 1000;

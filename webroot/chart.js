@@ -4,7 +4,7 @@ import { s } from './dom.js';
 
 const W = 600;
 const H = 150;
-const PAD = { left: 48, right: 8, top: 10, bottom: 20 };
+const PAD = { left: 84, right: 8, top: 10, bottom: 20 };
 
 /**
  * points: [{t: epoch ms, v: number|null}], oldest first. Options: label (accessible name),

@@ -12,7 +12,8 @@ import { h, replace } from './dom.js';
 export function followRegistry(ctx, { query = {}, since, onEvent, onReset }) {
   const status = h('span', { class: 'live', role: 'status' }, 'connecting…');
   const stream = eventStream('/api/v1/events', {
-    query: { ...query, index: since },
+    query,
+    lastEventId: since, // unlike ?index=, Last-Event-ID accepts 0: every event the registry keeps
     onEvent(event) {
       if (event.type === 'reset') {
         onReset?.();

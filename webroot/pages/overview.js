@@ -175,7 +175,7 @@ export default {
       replace(trafficNote, failed
         ? h('span', { class: 'error' }, problem.status === 503
           ? 'No node runs the telemetry role: no traffic figures.' : `Traffic figures unavailable: ${problem.message}`)
-        : `Now: ${rate(total)}, errors ${ratio(counted ? failing / counted : null)} — ${plural(tenants.length, 'tenant')}, `
+        : `Now: ${rate(total)}, errors ${ratio(counted ? failing / counted : null)}; ${plural(tenants.length, 'tenant')}, `
           + 'averaged over the last minute, sampled every 5 s.');
     };
     ctx.every(SAMPLE_MS, sample);

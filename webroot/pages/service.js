@@ -67,7 +67,8 @@ export default {
         }
       }
       replace(versionsBox, versions.size ? h('div', { class: 'table-wrap' }, h('table', { id: 'versions-table' },
-        h('thead', {}, h('tr', {}, ['Version', 'Instances', 'Passing', 'Protocol', 'Port'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('thead', {}, h('tr', {}, ['Version', 'Instances', 'Passing', 'Protocol', 'Port']
+          .map((c, i) => h('th', { scope: 'col', class: i === 1 || i === 2 ? 'num' : null }, c)))),
         h('tbody', {}, [...versions.keys()].sort().map((v) => {
           const row = versions.get(v);
           return h('tr', {}, h('th', { scope: 'row' }, v || '(none)'), h('td', { class: 'num' }, row.instances),
@@ -124,7 +125,8 @@ export default {
         h('td', { class: ['num', m.errorRatio > 0.01 ? 'health-critical' : null] }, ratio(m.errorRatio)),
         h('td', { class: 'num' }, ms(m.p50)), h('td', { class: 'num' }, ms(m.p99)));
       replace(trafficBox, h('div', { class: 'table-wrap' }, h('table', { id: 'traffic-table' },
-        h('thead', {}, h('tr', {}, ['Version', 'Rate', 'Errors', 'p50', 'p99'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('thead', {}, h('tr', {}, ['Version', 'Rate', 'Errors', 'p50', 'p99']
+          .map((c, i) => h('th', { scope: 'col', class: i > 0 ? 'num' : null }, c)))),
         h('tbody', {}, rows.map((m) => row(m.version || '(no version routing)', m, false))),
         h('tfoot', {}, row('All', doc.total ?? {}, true)))),
       h('p', { class: 'muted small' }, 'Requests through Meridian\'s gateways and sidecars, averaged over the last minute; refreshed every 5 s.'));

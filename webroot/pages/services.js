@@ -46,14 +46,14 @@ export default {
       replace(result, h('div', { class: 'table-wrap' }, h('table', { id: 'services' },
         h('caption', { class: 'sr-only' }, 'Services'),
         h('thead', {}, h('tr', {}, ['Service', 'Tenant', 'Versions', 'Healthy', 'Planes', 'Protocols']
-          .map((c) => h('th', { scope: 'col' }, c)))),
+          .map((c) => h('th', { scope: 'col', class: c === 'Healthy' ? 'num' : null }, c)))),
         h('tbody', {}, shown.map((s) => h('tr', { dataset: { service: s.name, tenant: s.tenant } },
           h('th', { scope: 'row' }, h('a', { href: serviceHref(s.tenant, s.name), 'data-link': true }, s.name)),
           h('td', {}, s.tenant),
           h('td', {}, (s.versions ?? []).map((v) => h('span', { class: 'chip' }, v || '(none)'))),
           h('td', { class: ['num', s.healthy < s.instances ? 'health-warning' : null] }, `${s.healthy} / ${s.instances}`),
           h('td', {}, (s.planes ?? []).join(', ')),
-          h('td', {}, (s.protocols ?? []).join(', ')))))))));
+          h('td', {}, (s.protocols ?? []).join(', '))))))));
     };
 
     search.addEventListener('input', () => {
