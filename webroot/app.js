@@ -200,13 +200,13 @@ function render() {
     console.error(e);
     container.append(h('p', { class: 'error', role: 'alert' }, `This page failed: ${e.message}`));
   }
+  // move focus to the new page's heading, so keyboard and screen-reader users start there
   const heading = container.querySelector('h1');
   if (heading) {
     heading.setAttribute('tabindex', '-1');
-    if (document.activeElement === document.body || main.contains(document.activeElement) || !document.activeElement) {
-      heading.focus({ preventScroll: true });
-    }
+    heading.focus({ preventScroll: true });
   }
+  window.scrollTo(0, 0);
   announce(title);
 }
 

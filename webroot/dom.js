@@ -73,3 +73,18 @@ export function announce(message) {
   const region = document.getElementById('announcer');
   if (region) region.textContent = message;
 }
+
+/**
+ * Marks a table to stack into labelled blocks on narrow screens: each body and footer cell gets
+ * its column's heading as data-label (shown by style.css under 760 px). Returns the table.
+ */
+export function stackable(table) {
+  const headings = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
+  for (const row of table.querySelectorAll('tbody tr, tfoot tr')) {
+    [...row.children].forEach((cell, i) => {
+      if (i > 0 && headings[i]) cell.setAttribute('data-label', headings[i]);
+    });
+  }
+  table.classList.add('stack');
+  return table;
+}

@@ -1,7 +1,7 @@
 // Overview: instance counts by tenant, kind and health (live from the registry's events), the
 // latest registry changes, and the gateways' request rate and error ratio.
 
-import { h, replace } from '../dom.js';
+import { h, replace, stackable } from '../dom.js';
 import { ApiError } from '../api.js';
 import { followRegistry } from '../registry-live.js';
 import { lineChart } from '../chart.js';
@@ -31,7 +31,7 @@ function countsTable(instances) {
   const total = { total: instances.length };
   for (const c of columns) total[c] = instances.filter((i) => i.kind === c || health(i) === c).length;
   const cell = (row, c) => h('td', { class: ['num', row[c] && HEALTH.includes(c) ? `health-${c}` : null] }, row[c] ?? 0);
-  return h('div', { class: 'table-wrap' }, h('table', { id: 'counts' },
+  return h('div', { class: 'table-wrap' }, stackable(h('table', { id: 'counts' },
     h('caption', {}, 'Instances by tenant, kind and health'),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Tenant'), h('th', { scope: 'col', class: 'num' }, 'Instances'),
       columns.map((c) => h('th', { scope: 'col', class: 'num' }, c)))),
@@ -40,7 +40,7 @@ function countsTable(instances) {
       return h('tr', {}, h('th', { scope: 'row' }, tenant), h('td', { class: 'num' }, row.total), columns.map((c) => cell(row, c)));
     })),
     h('tfoot', {}, h('tr', {}, h('th', { scope: 'row' }, 'All'), h('td', { class: 'num' }, total.total),
-      columns.map((c) => cell(total, c))))));
+      columns.map((c) => cell(total, c)))))));
 }
 
 function changeItem(event) {

@@ -1,7 +1,7 @@
 // One service of one tenant: its versions, its instances with their address on every plane and
 // their health (live), and its traffic by version (refreshed every 5 s).
 
-import { h, replace } from '../dom.js';
+import { h, replace, stackable } from '../dom.js';
 import { ApiError } from '../api.js';
 import { followRegistry } from '../registry-live.js';
 import { rate, ratio, ms, plural } from '../format.js';
@@ -66,17 +66,17 @@ export default {
           versions.set(b.version, v);
         }
       }
-      replace(versionsBox, versions.size ? h('div', { class: 'table-wrap' }, h('table', { id: 'versions-table' },
+      replace(versionsBox, versions.size ? h('div', { class: 'table-wrap' }, stackable(h('table', { id: 'versions-table' },
         h('thead', {}, h('tr', {}, ['Version', 'Instances', 'Passing', 'Protocol', 'Port']
           .map((c, i) => h('th', { scope: 'col', class: i === 1 || i === 2 ? 'num' : null }, c)))),
         h('tbody', {}, [...versions.keys()].sort().map((v) => {
           const row = versions.get(v);
           return h('tr', {}, h('th', { scope: 'row' }, v || '(none)'), h('td', { class: 'num' }, row.instances),
             h('td', { class: 'num' }, row.healthy), h('td', {}, [...row.protocols].join(', ')), h('td', {}, [...row.ports].join(', ')));
-        }))))
+        })))))
         : h('p', { class: 'empty' }, `No instance of ${name} is registered in ${tenant}.`));
 
-      replace(instancesBox, instances.length ? h('div', { class: 'table-wrap' }, h('table', { id: 'instances-table' },
+      replace(instancesBox, instances.length ? h('div', { class: 'table-wrap' }, stackable(h('table', { id: 'instances-table' },
         h('thead', {}, h('tr', {}, ['Instance', 'Kind', 'Health', 'Version', 'Addresses', 'Labels', canDeregister ? 'Actions' : null]
           .filter(Boolean).map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, instances.map((i) => {
@@ -92,7 +92,7 @@ export default {
               type: 'button', class: 'danger small', 'aria-label': `Deregister ${i.id}`,
               onClick: (e) => deregister(i, e.currentTarget),
             }, 'Deregister')) : null);
-        }))))
+        })))))
         : h('p', { class: 'muted' }, plural(0, 'instance')));
     };
 
@@ -124,11 +124,11 @@ export default {
         h('th', { scope: 'row' }, label), h('td', { class: 'num' }, rate(m.rate)),
         h('td', { class: ['num', m.errorRatio > 0.01 ? 'health-critical' : null] }, ratio(m.errorRatio)),
         h('td', { class: 'num' }, ms(m.p50)), h('td', { class: 'num' }, ms(m.p99)));
-      replace(trafficBox, h('div', { class: 'table-wrap' }, h('table', { id: 'traffic-table' },
+      replace(trafficBox, h('div', { class: 'table-wrap' }, stackable(h('table', { id: 'traffic-table' },
         h('thead', {}, h('tr', {}, ['Version', 'Rate', 'Errors', 'p50', 'p99']
           .map((c, i) => h('th', { scope: 'col', class: i > 0 ? 'num' : null }, c)))),
         h('tbody', {}, rows.map((m) => row(m.version || '(no version routing)', m, false))),
-        h('tfoot', {}, row('All', doc.total ?? {}, true)))),
+        h('tfoot', {}, row('All', doc.total ?? {}, true))))),
       h('p', { class: 'muted small' }, 'Requests through Meridian\'s gateways and sidecars, averaged over the last minute; refreshed every 5 s.'));
     });
   },

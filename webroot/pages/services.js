@@ -1,6 +1,6 @@
 // Services: every service of every tenant, with search and a tenant filter, live.
 
-import { h, replace } from '../dom.js';
+import { h, replace, stackable } from '../dom.js';
 import { ApiError } from '../api.js';
 import { followRegistry } from '../registry-live.js';
 import { plural } from '../format.js';
@@ -43,7 +43,7 @@ export default {
         replace(result, h('p', { class: 'empty' }, services.length ? 'No service matches.' : 'No services registered yet.'));
         return;
       }
-      replace(result, h('div', { class: 'table-wrap' }, h('table', { id: 'services' },
+      replace(result, h('div', { class: 'table-wrap' }, stackable(h('table', { id: 'services' },
         h('caption', { class: 'sr-only' }, 'Services'),
         h('thead', {}, h('tr', {}, ['Service', 'Tenant', 'Versions', 'Healthy', 'Planes', 'Protocols']
           .map((c) => h('th', { scope: 'col', class: c === 'Healthy' ? 'num' : null }, c)))),
@@ -53,7 +53,7 @@ export default {
           h('td', {}, (s.versions ?? []).map((v) => h('span', { class: 'chip' }, v || '(none)'))),
           h('td', { class: ['num', s.healthy < s.instances ? 'health-warning' : null] }, `${s.healthy} / ${s.instances}`),
           h('td', {}, (s.planes ?? []).join(', ')),
-          h('td', {}, (s.protocols ?? []).join(', '))))))));
+          h('td', {}, (s.protocols ?? []).join(', ')))))))));
     };
 
     search.addEventListener('input', () => {

@@ -336,6 +336,9 @@ class UiIT {
     // nothing wider than the screen except inside scrollable tables
     assertThat((Long) browser.executeScript("return document.documentElement.scrollWidth")).isLessThanOrEqualTo(375L);
     screenshot("services-375");
+    waitFor(By.cssSelector("#services tr[data-service=orders] a")).click();
+    waitFor(By.cssSelector("#instances-table tr[data-instance=orders-a1]"));
+    screenshot("service-375");
     assertCleanBrowserLog();
   }
 
