@@ -248,6 +248,14 @@ document.addEventListener('click', (event) => {
 
 window.addEventListener('popstate', () => render());
 
+// Leaving the document (or entering the back/forward cache) ends the page's streams and timers
+// explicitly: a stream left open would hold one of the browser's six connections to this
+// server; a page restored from that cache starts them again.
+window.addEventListener('pagehide', () => stopCurrent());
+window.addEventListener('pageshow', (event) => {
+  if (event.persisted && whoami) render();
+});
+
 menuToggle.addEventListener('click', () => {
   const top = document.getElementById('top');
   const open = top.classList.toggle('open');

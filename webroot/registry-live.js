@@ -11,6 +11,7 @@ import { h, replace } from './dom.js';
  */
 export function followRegistry(ctx, { query = {}, since, onEvent, onReset }) {
   const status = h('span', { class: 'live', role: 'status' }, 'connecting…');
+  if (ctx.signal.aborted) return status; // the page was left while its snapshot loaded
   const stream = eventStream('/api/v1/events', {
     query,
     lastEventId: since, // unlike ?index=, Last-Event-ID accepts 0: every event the registry keeps

@@ -61,6 +61,7 @@ class UiIT {
   private ChromeDriver browser;
   private String admin;
   private String base;
+  private final List<AutoCloseable> backends = new ArrayList<>();
 
   @BeforeAll
   void start() throws Exception {
@@ -74,9 +75,11 @@ class UiIT {
               cidrs: [10.0.0.0/8]
             - name: mgmt
               cidrs: [192.168.0.0/16]
+            - name: default
         """);
     int port = MeridianProcess.freePort();
     Map<String, String> env = new HashMap<>(MeridianProcess.loopbackEnv(port, work.resolve("data")));
+    env.put("MERIDIAN_TELEMETRY_SCRAPE_INTERVAL", "1s");
     meridian = MeridianProcess.start(work, env, port, "--conf", conf.toString());
     meridian.awaitReady(Duration.ofSeconds(60));
     admin = MeridianProcess.adminToken(work.resolve("data"));
@@ -98,6 +101,9 @@ class UiIT {
 
   @AfterAll
   void stop() throws Exception {
+    for (AutoCloseable backend : backends) {
+      backend.close();
+    }
     if (browser != null) {
       browser.quit();
     }
@@ -314,7 +320,7 @@ class UiIT {
   }
 
   @Test
-  @Order(6)
+  @Order(8)
   void atPhoneWidthTheMenuOpensTheNavigation() throws Exception {
     login(admin);
     waitForText(By.cssSelector("main h1"), "Overview");
@@ -339,6 +345,83 @@ class UiIT {
     waitFor(By.cssSelector("#services tr[data-service=orders] a")).click();
     waitFor(By.cssSelector("#instances-table tr[data-instance=orders-a1]"));
     screenshot("service-375");
+    assertCleanBrowserLog();
+  }
+
+  @Test
+  @Order(7)
+  void trafficThroughTheGatewayShowsByVersionAndOnTheOverview() throws Exception {
+    HttpBackend v1 = HttpBackend.start("web-v1", "v1");
+    backends.add(v1);
+    HttpBackend v2 = HttpBackend.failingEvery("web-v2", "v2", 4);
+    backends.add(v2);
+    for (HttpBackend b : List.of(v1, v2)) {
+      assertThat(register("""
+          {"id": "%s", "tenant": "default",
+           "endpoints": [{"plane": "default", "address": "127.0.0.1"}],
+           "services": [{"name": "web", "version": "%s", "port": %d, "protocol": "http"}]}""".formatted(
+          b.name(), b.name().substring(4), b.port())).statusCode()).isEqualTo(201);
+    }
+    int gateway = meridian.boundPort("gateway", admin);
+    GatewayHttp.await("both versions of web routable", Duration.ofSeconds(20), () -> GatewayHttp.get(gateway, "/api/web/warm"),
+        r -> v1.requests() > 0 && v2.requests() > 0);
+
+    login(admin);
+    waitForText(By.cssSelector("main h1"), "Overview");
+    browser.get(base + "/services/default/web");
+    waitFor(By.cssSelector("#instances-table tr[data-instance=web-v2]"));
+    // traffic while the page is open: v2 fails every 4th request
+    for (int i = 0; i < 60; i++) {
+      assertThat(GatewayHttp.get(gateway, "/api/web/v1/items").statusCode()).isEqualTo(200);
+      GatewayHttp.get(gateway, "/api/web/v2/items");
+      if (i % 10 == 9) {
+        Thread.sleep(200); // spread over several scrapes
+      }
+    }
+    new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> {
+      List<WebElement> rows = d.findElements(By.cssSelector("#traffic-table tbody tr"));
+      return rows.stream().anyMatch(r -> r.getText().startsWith("v2") && r.getText().matches("(?s).*\\d+\\.\\d+ %.*")
+          && !r.getText().contains(" 0.00 %"));
+    });
+    String v2Row = browser.findElements(By.cssSelector("#traffic-table tbody tr")).stream().map(WebElement::getText)
+        .filter(t -> t.startsWith("v2")).findFirst().orElseThrow();
+    String v1Row = browser.findElements(By.cssSelector("#traffic-table tbody tr")).stream().map(WebElement::getText)
+        .filter(t -> t.startsWith("v1")).findFirst().orElseThrow();
+    assertThat(v1Row).contains("req/s").contains("0.00 %").contains("ms");
+    assertThat(v2Row).contains("req/s").contains("ms");
+    screenshot("service-traffic");
+
+    browser.findElement(By.linkText("Overview")).click();
+    new WebDriverWait(browser, Duration.ofSeconds(30)).until(d ->
+        !d.findElement(By.id("traffic-note")).getText().startsWith("Now: 0.00 req/s")
+            && d.findElement(By.id("traffic-note")).getText().startsWith("Now: "));
+    assertThat(browser.findElement(By.cssSelector("#gateway-errors svg")).getAttribute("aria-label"))
+        .startsWith("Gateway error ratio: ").endsWith("%");
+    screenshot("overview-traffic");
+    assertCleanBrowserLog();
+  }
+
+  /**
+   * A page's event stream holds one of the browser's six connections to the server: leaving the
+   * page, by a link or by loading another document, must give it back (it once did not, and
+   * the seventh page load waited for a connection).
+   */
+  @Test
+  @Order(6)
+  void manyPageLoadsDoNotExhaustTheBrowsersConnections() throws Exception {
+    login(admin);
+    waitForText(By.cssSelector("main h1"), "Overview");
+    for (int i = 0; i < 8; i++) {
+      browser.get(base + "/services");
+      waitForText(By.cssSelector("main h1 .live"), "live");
+      browser.findElement(By.cssSelector("#services tr[data-service=orders] a")).click();
+      waitForText(By.cssSelector("main h1 .live"), "live");
+      browser.findElement(By.linkText("Overview")).click();
+      waitForText(By.cssSelector("#h-changes .live"), "live");
+    }
+    browser.get(base + "/services/shop/orders");
+    waitFor(By.cssSelector("#traffic-table tfoot tr"));
+    waitFor(By.cssSelector("#instances-table tr[data-instance=orders-a1]"));
     assertCleanBrowserLog();
   }
 
