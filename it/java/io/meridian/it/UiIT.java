@@ -422,10 +422,24 @@ class UiIT {
     browser.get(base + "/services/shop/orders");
     waitFor(By.cssSelector("#traffic-table tfoot tr"));
     waitFor(By.cssSelector("#instances-table tr[data-instance=orders-a1]"));
+    waitForText(By.cssSelector("main h1 .live"), "live");
+    // the server sees exactly two requests in progress: this page's event stream and this scrape
+    new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> activeServerRequests() == 2);
     assertCleanBrowserLog();
   }
 
   // ---------------------------------------------------------------------------------------
+
+  /** Requests in progress on the node's HTTP servers ({@code vertx_http_server_active_requests}). */
+  private long activeServerRequests() {
+    try {
+      return Math.round(meridian.get("/metrics", null).body().lines()
+          .filter(l -> l.startsWith("vertx_http_server_active_requests{"))
+          .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   private HttpResponse<String> register(String json) throws Exception {
     return meridian.send("POST", "/api/v1/instances", admin, json);
@@ -439,7 +453,24 @@ class UiIT {
   }
 
   private WebElement waitFor(By by) {
-    return new WebDriverWait(browser, Duration.ofSeconds(15)).until(ExpectedConditions.visibilityOfElementLocated(by));
+    try {
+      return new WebDriverWait(browser, Duration.ofSeconds(15)).until(ExpectedConditions.visibilityOfElementLocated(by));
+    } catch (org.openqa.selenium.TimeoutException e) {
+      dumpPage("waiting for " + by);
+      throw e;
+    }
+  }
+
+  /** Prints what the browser shows (URL, main text, log) and saves a screenshot named failed-…. */
+  private void dumpPage(String why) {
+    try {
+      System.out.println("UiIT: " + why + " at " + browser.getCurrentUrl() + "; main: "
+          + browser.findElement(By.id("main")).getText());
+      browserLog().forEach(entry -> System.out.println("UiIT browser log: " + entry));
+      screenshot("failed-" + System.currentTimeMillis());
+    } catch (Exception e) {
+      System.out.println("UiIT: could not dump the page: " + e);
+    }
   }
 
   private WebElement waitForText(By by, String text) {
