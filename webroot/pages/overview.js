@@ -58,6 +58,7 @@ export default {
   path: '/',
   title: 'Overview',
   nav: 'Overview',
+  requires: 'read',
   render(container, ctx) {
     const summary = h('div', { class: 'stats', id: 'summary' });
     const counts = h('div', { id: 'counts-box' }, h('p', { class: 'muted' }, 'Loading…'));

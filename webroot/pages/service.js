@@ -28,6 +28,7 @@ function healthCell(instance) {
 export default {
   path: '/services/:tenant/:name',
   title: (params) => `${params.name} (${params.tenant})`,
+  requires: 'read',
   render(container, ctx) {
     const { tenant, name } = ctx.params;
     const liveSlot = h('span');

@@ -13,6 +13,7 @@ export default {
   path: '/services',
   title: 'Services',
   nav: 'Services',
+  requires: 'read',
   render(container, ctx) {
     const search = h('input', { id: 'service-search', type: 'search', value: ctx.query.get('q') ?? '', autocomplete: 'off' });
     const tenant = h('select', { id: 'tenant-filter' }, h('option', { value: '' }, 'All tenants'));

@@ -292,6 +292,13 @@ class UiIT {
     assertThat(browser.findElements(By.id("logout"))).isEmpty();
     assertThat(browser.executeScript("return sessionStorage.length")).isEqualTo(0L);
     screenshot("login");
+
+    // an agent token may register but not read: it logs in and is told so, with no page to open
+    HttpResponse<String> agent = meridian.send("POST", "/api/v1/tokens", admin, "{\"name\":\"ui-agent\",\"role\":\"agent\"}");
+    assertThat(agent.statusCode()).isEqualTo(201);
+    login(new JsonObject(agent.body()).getString("token"));
+    waitForText(By.cssSelector("main .error"), "may not see this page");
+    assertThat(browser.findElements(By.cssSelector("#nav a"))).isEmpty();
   }
 
   @Test
