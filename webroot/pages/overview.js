@@ -136,8 +136,9 @@ export default {
         if (e.name === 'AbortError' || (e instanceof ApiError && e.status === 401)) return;
         replace(counts, h('p', { class: 'error', role: 'alert' }, `Could not load the registry: ${e.message}`));
       }
+      // sampling starts once the tenants are known
+      if (!ctx.signal.aborted) ctx.every(SAMPLE_MS, sample);
     };
-    start();
 
     // gateway traffic: the gateway → service edges of /api/v1/graph, summed over tenants
     const rates = [];
@@ -179,6 +180,6 @@ export default {
         : `Now: ${rate(total)}, errors ${ratio(counted ? failing / counted : null)}; ${plural(tenants.length, 'tenant')}, `
           + 'averaged over the last minute, sampled every 5 s.');
     };
-    ctx.every(SAMPLE_MS, sample);
+    start();
   },
 };
