@@ -7,11 +7,13 @@ import io.meridian.app.auth.TokenRegistry;
 import io.meridian.app.cluster.HazelcastSetup;
 import io.meridian.common.Addresses;
 import io.meridian.common.config.MeridianConfig;
+import io.meridian.common.config.RoleNames;
 import io.meridian.common.store.embedded.EmbeddedStore;
 import io.meridian.common.verticle.RoleContext;
 import io.meridian.common.verticle.RoleState;
 import io.meridian.common.verticle.RoleStatus;
 import io.meridian.common.verticle.RoleVerticle;
+import io.meridian.ui.UiSite;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -144,7 +146,7 @@ public final class Node implements NodeView {
         msg -> msg.reply(new JsonObject().put("members", new JsonArray(memberIds()))));
 
     admin = new AdminVerticle(config.admin(), config.listeners().get("admin"), this, tokens, meters,
-        config.shutdownTimeout(), Roles.apiModules(), extraAdminRoutes);
+        config.shutdownTimeout(), Roles.apiModules(), siteRoutes(extraAdminRoutes));
     adminDeployment = await(vertx.deployVerticle(admin), timeout);
     logToken();
 
@@ -168,6 +170,23 @@ public final class Node implements NodeView {
     LOG.info("Meridian {} started in {} ms: node {}, roles {}{}", Version.current().version(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), nodeId, config.roles(),
         config.cluster().enabled() ? ", cluster '" + config.cluster().name() + "'" : "");
+  }
+
+  /**
+   * The extra routes plus, on a node running the {@code ui} role, the web UI's files: mounted
+   * last, so every API path keeps its answer (docs/ui.md).
+   */
+  private Consumer<Router> siteRoutes(Consumer<Router> extraAdminRoutes) {
+    if (!config.roles().contains(RoleNames.UI)) {
+      return extraAdminRoutes;
+    }
+    UiSite site = UiSite.packed();
+    return router -> {
+      if (extraAdminRoutes != null) {
+        extraAdminRoutes.accept(router);
+      }
+      site.mount(router);
+    };
   }
 
   private void logToken() {

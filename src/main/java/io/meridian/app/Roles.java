@@ -10,6 +10,8 @@ import io.meridian.rules.RulesHttpApi;
 import io.meridian.rules.impl.RulesVerticle;
 import io.meridian.telemetry.TelemetryHttpApi;
 import io.meridian.telemetry.impl.TelemetryVerticle;
+import io.meridian.ui.UiSite;
+import io.meridian.ui.impl.UiVerticle;
 import io.meridian.xds.XdsHttpApi;
 import io.meridian.xds.impl.XdsVerticle;
 import java.util.List;
@@ -26,7 +28,7 @@ public final class Roles {
       new RoleDescriptor(RoleNames.XDS, List.of("xds"), XdsVerticle::new),
       new RoleDescriptor(RoleNames.GATEWAY, List.of("gateway"), GatewayVerticle::new),
       new RoleDescriptor(RoleNames.TELEMETRY, List.of("telemetry"), TelemetryVerticle::new),
-      notBuilt(RoleNames.UI, List.of(), "web UI (issue #9)"));
+      new RoleDescriptor(RoleNames.UI, List.of(), context -> new UiVerticle(context, UiSite.packed())));
 
   private static final Map<String, RoleDescriptor> BY_NAME = ALL.stream()
       .collect(Collectors.toUnmodifiableMap(RoleDescriptor::name, Function.identity()));
@@ -55,10 +57,6 @@ public final class Roles {
   /** The REST modules of every room. */
   public static List<ApiModule> apiModules() {
     return API_MODULES;
-  }
-
-  private static RoleDescriptor notBuilt(String name, List<String> sections, String missing) {
-    return new RoleDescriptor(name, sections, context -> new NotBuiltRole(name, context, missing));
   }
 
   private Roles() {

@@ -117,8 +117,9 @@ class NodeTest {
         assertThat(role.getBoolean("implemented")).isTrue();
         assertThat(role.getJsonObject("ports").getInteger("zipkin")).isPositive();
       } else {
-        assertThat(role.getBoolean("implemented")).isFalse();
-        assertThat(role.getString("detail")).contains("not built yet");
+        assertThat(role.getString("name")).isEqualTo("ui");
+        assertThat(role.getBoolean("implemented")).isTrue();
+        assertThat(role.getString("detail")).startsWith("web UI at /");
       }
     }
     assertThat(doc.getJsonObject("ports").getInteger("consul")).isPositive();
@@ -169,7 +170,7 @@ class NodeTest {
     String metrics = get("/metrics", null).body();
     assertThat(metrics).contains("jvm_memory_used_bytes").contains("process_cpu_usage")
         .contains("vertx_http_server_requests_total").contains("meridian_build_info")
-        .contains("meridian_role_started{implemented=\"false\",role=\"ui\"} 1")
+        .contains("meridian_role_started{implemented=\"true\",role=\"ui\"} 1")
         .contains("meridian_store_commits_seconds_count").contains("meridian_node_ready 1");
   }
 
