@@ -13,7 +13,7 @@ import io.meridian.common.verticle.RoleContext;
 import io.meridian.common.verticle.RoleState;
 import io.meridian.common.verticle.RoleStatus;
 import io.meridian.common.verticle.RoleVerticle;
-import io.meridian.ui.UiSite;
+import io.meridian.ui.impl.UiSite;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;

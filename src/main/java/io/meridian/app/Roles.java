@@ -10,7 +10,7 @@ import io.meridian.rules.RulesHttpApi;
 import io.meridian.rules.impl.RulesVerticle;
 import io.meridian.telemetry.TelemetryHttpApi;
 import io.meridian.telemetry.impl.TelemetryVerticle;
-import io.meridian.ui.UiSite;
+import io.meridian.ui.impl.UiSite;
 import io.meridian.ui.impl.UiVerticle;
 import io.meridian.xds.XdsHttpApi;
 import io.meridian.xds.impl.XdsVerticle;

@@ -1,6 +1,7 @@
 /**
- * The ui room's public surface: {@link io.meridian.ui.UiSite}, the web UI's static files
- * ({@code webroot/} in the jar) as the admin server of a node running the {@code ui} role
- * serves them. The role's verticle lives in {@code io.meridian.ui.impl}.
+ * The ui room's public surface: {@link io.meridian.ui.UiHttpApi}, the browser's event stream
+ * ({@code GET /api/v1/ui/stream}). The role's verticle and how the web UI's static files are
+ * served ({@code UiSite}: {@code webroot/} in the jar, on the admin server of a node running the
+ * {@code ui} role) live in {@code io.meridian.ui.impl}.
  */
 package io.meridian.ui;

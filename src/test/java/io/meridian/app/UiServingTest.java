@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meridian.common.config.ConfigLoader;
 import io.meridian.common.config.MeridianConfig;
-import io.meridian.ui.UiSite;
+import io.meridian.ui.impl.UiSite;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;

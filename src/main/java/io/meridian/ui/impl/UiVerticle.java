@@ -2,7 +2,6 @@ package io.meridian.ui.impl;
 
 import io.meridian.common.verticle.RoleContext;
 import io.meridian.common.verticle.RoleVerticle;
-import io.meridian.ui.UiSite;
 import io.vertx.core.Future;
 
 /**

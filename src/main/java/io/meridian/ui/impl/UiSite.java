@@ -1,4 +1,4 @@
-package io.meridian.ui;
+package io.meridian.ui.impl;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
