@@ -69,7 +69,8 @@ class DemoIT {
       Path dataDir = work.resolve("demo-data");
       until(deadline, "the banner", () -> p.stdout().contains("Meridian demo is running.") ? null : p.stdout());
       String token = MeridianProcess.adminToken(dataDir);
-      assertThat(p.stdout()).contains("Admin API:    http://127.0.0.1:" + adminPort + "/api/v1/")
+      assertThat(p.stdout()).contains("Web UI:       http://127.0.0.1:" + adminPort + "/  (log in with the admin token below)")
+          .contains("Admin API:    http://127.0.0.1:" + adminPort + "/api/v1/")
           .contains("Admin token:  " + dataDir.toAbsolutePath().resolve("admin.token"));
       assertThat(p.stdout() + p.stderr()).doesNotContain(token);
 

@@ -3,17 +3,10 @@ package io.meridian.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
-import java.io.File;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Level;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,18 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Dimension;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.NoAlertPresentException;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
-import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -52,23 +36,18 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class UiIT {
 
   static final String XSS = "<img src=x onerror=alert(1)>";
-  static final Path SCREENSHOTS = Path.of("target", "ui-screenshots");
   static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
       + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-  private Path work;
+  private UiBrowser ui;
   private MeridianProcess meridian;
   private ChromeDriver browser;
   private String admin;
   private String base;
-  private final List<AutoCloseable> backends = new ArrayList<>();
 
   @BeforeAll
   void start() throws Exception {
-    work = Files.createTempDirectory("meridian-ui-it");
-    Files.createDirectories(SCREENSHOTS);
-    Path conf = work.resolve("planes.yaml");
-    Files.writeString(conf, """
+    ui = UiBrowser.start("""
         registry:
           planes:
             - name: data
@@ -76,50 +55,23 @@ class UiIT {
             - name: mgmt
               cidrs: [192.168.0.0/16]
             - name: default
-        """);
-    int port = MeridianProcess.freePort();
-    Map<String, String> env = new HashMap<>(MeridianProcess.loopbackEnv(port, work.resolve("data")));
-    env.put("MERIDIAN_TELEMETRY_SCRAPE_INTERVAL", "1s");
-    meridian = MeridianProcess.start(work, env, port, "--conf", conf.toString());
-    meridian.awaitReady(Duration.ofSeconds(60));
-    admin = MeridianProcess.adminToken(work.resolve("data"));
-    base = "http://127.0.0.1:" + port;
-
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary("/usr/bin/chromium");
-    options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-        "--user-data-dir=" + Files.createTempDirectory(work, "chromium"), "--window-size=1280,800");
-    LoggingPreferences logs = new LoggingPreferences();
-    logs.enable(LogType.BROWSER, Level.ALL);
-    options.setCapability("goog:loggingPrefs", logs);
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
-    browser = new ChromeDriver(service, options);
-    browser.manage().window().setSize(new Dimension(1280, 800));
+        """, Map.of());
+    meridian = ui.meridian;
+    browser = ui.browser;
+    admin = ui.admin;
+    base = ui.base;
   }
 
   @AfterAll
   void stop() throws Exception {
-    for (AutoCloseable backend : backends) {
-      backend.close();
-    }
-    if (browser != null) {
-      browser.quit();
-    }
-    if (meridian != null) {
-      meridian.close();
+    if (ui != null) {
+      ui.close();
     }
   }
 
   @BeforeEach
   void freshTab() {
-    viewport(1280, 800);
-    browser.get(base + "/");
-    browser.executeScript("sessionStorage.clear()");
-    browser.navigate().refresh();
-    waitFor(By.id("token"));
-    browserLog(); // drop what earlier tests left
+    ui.freshTab();
   }
 
   // ---------------------------------------------------------------------------------------
@@ -359,9 +311,9 @@ class UiIT {
   @Order(7)
   void trafficThroughTheGatewayShowsByVersionAndOnTheOverview() throws Exception {
     HttpBackend v1 = HttpBackend.start("web-v1", "v1");
-    backends.add(v1);
+    ui.closeLater(v1);
     HttpBackend v2 = HttpBackend.failingEvery("web-v2", "v2", 4);
-    backends.add(v2);
+    ui.closeLater(v2);
     for (HttpBackend b : List.of(v1, v2)) {
       assertThat(register("""
           {"id": "%s", "tenant": "default",
@@ -449,76 +401,38 @@ class UiIT {
   }
 
   private HttpResponse<String> register(String json) throws Exception {
-    return meridian.send("POST", "/api/v1/instances", admin, json);
+    return ui.register(json);
   }
 
   private void login(String token) {
-    WebElement input = waitFor(By.id("token"));
-    input.clear();
-    input.sendKeys(token);
-    browser.findElement(By.id("login")).click();
+    ui.login(token);
   }
 
   private WebElement waitFor(By by) {
-    try {
-      return new WebDriverWait(browser, Duration.ofSeconds(15)).until(ExpectedConditions.visibilityOfElementLocated(by));
-    } catch (org.openqa.selenium.TimeoutException e) {
-      dumpPage("waiting for " + by);
-      throw e;
-    }
-  }
-
-  /** Prints what the browser shows (URL, main text, log) and saves a screenshot named failed-…. */
-  private void dumpPage(String why) {
-    try {
-      System.out.println("UiIT: " + why + " at " + browser.getCurrentUrl() + "; main: "
-          + browser.findElement(By.id("main")).getText());
-      browserLog().forEach(entry -> System.out.println("UiIT browser log: " + entry));
-      screenshot("failed-" + System.currentTimeMillis());
-    } catch (Exception e) {
-      System.out.println("UiIT: could not dump the page: " + e);
-    }
+    return ui.waitFor(by);
   }
 
   private WebElement waitForText(By by, String text) {
-    new WebDriverWait(browser, Duration.ofSeconds(15)).until(ExpectedConditions.textToBePresentInElementLocated(by, text));
-    return browser.findElement(by);
+    return ui.waitForText(by, text);
   }
 
   private void assertNoAlert() {
-    try {
-      browser.switchTo().alert();
-      throw new AssertionError("an alert opened: markup from the registry was executed");
-    } catch (NoAlertPresentException expected) {
-      // rendered as text
-    }
+    ui.assertNoAlert();
   }
 
   private List<LogEntry> browserLog() {
-    return new ArrayList<>(browser.manage().logs().get(LogType.BROWSER).getAll());
+    return ui.browserLog();
   }
 
-  /** No CSP violation and no script error; failed requests (401 of a wrong token) are expected noise. */
   private void assertCleanBrowserLog() {
-    for (LogEntry entry : browserLog()) {
-      String message = entry.getMessage();
-      assertThat(message).as("browser log").doesNotContain("Content Security Policy").doesNotContain("Refused to");
-      if (entry.getLevel().intValue() >= Level.SEVERE.intValue()) {
-        assertThat(message).as("browser error").contains("Failed to load resource");
-      }
-    }
+    ui.assertCleanBrowserLog();
   }
 
-  /** Sets the page's viewport (what CSS media queries and screenshots see) to width × height. */
   private void viewport(int width, int height) {
-    browser.executeCdpCommand("Emulation.setDeviceMetricsOverride",
-        Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", false));
+    ui.viewport(width, height);
   }
 
   private void screenshot(String name) throws Exception {
-    Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
-    Map<?, ?> size = (Map<?, ?>) browser.executeScript("return {w: innerWidth, h: innerHeight}");
-    Files.copy(shot, SCREENSHOTS.resolve(name + "-" + size.get("w") + "x" + size.get("h") + ".png"),
-        StandardCopyOption.REPLACE_EXISTING);
+    ui.screenshot(name);
   }
 }

@@ -2,6 +2,7 @@ package io.meridian.app;
 
 import io.meridian.app.demo.DemoMesh;
 import io.meridian.common.config.MeridianConfig;
+import io.meridian.common.config.RoleNames;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +36,11 @@ final class Demo {
         ? node.adminToken().file().toAbsolutePath().toString() : null;
     out.println();
     out.println("Meridian demo is running.");
-    out.println("  Admin API:    " + admin + "/api/v1/  (the web UI is not built yet)");
-    out.println("  Admin token:  " + (token != null ? token + "  (the API's bearer token)"
+    if (config.roles().contains(RoleNames.UI)) {
+      out.println("  Web UI:       " + admin + "/  (log in with the admin token below)");
+    }
+    out.println("  Admin API:    " + admin + "/api/v1/");
+    out.println("  Admin token:  " + (token != null ? token + "  (paste its content into the login; the API's bearer token)"
         : "the one set in admin.token / MERIDIAN_ADMIN_TOKEN"));
     out.println("  Mesh:         shop v1 -> orders v1 (90%) / v2 (10%, fails 1 request in " + DemoMesh.V2_FAIL_EVERY
         + "), planes " + DemoMesh.DATA_PLANE + " (" + DemoMesh.DATA_ADDRESS + ") and " + DemoMesh.MGMT_PLANE + " ("
