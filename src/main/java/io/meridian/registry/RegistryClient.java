@@ -31,6 +31,7 @@ public final class RegistryClient {
   public static final String ENDPOINTS = "endpoints";
   public static final String VIEW = "view";
   public static final String EVENTS = "events";
+  public static final String PLANES = "planes";
 
   /** Bus timeout of plain requests. */
   public static final Duration TIMEOUT = Duration.ofSeconds(15);
@@ -100,6 +101,15 @@ public final class RegistryClient {
    */
   public Future<JsonObject> events(long since) {
     return request(EVENTS, new JsonObject().put("since", since), null, TIMEOUT);
+  }
+
+  /**
+   * The network planes in effect. Reply: {@code {"strictPlanes", "declared", "planes": [{"name",
+   * "cidrs"}]}}; {@code declared} is false when none are configured (the one plane is then
+   * {@code default}, accepting any address).
+   */
+  public Future<JsonObject> planes() {
+    return request(PLANES, new JsonObject(), null, TIMEOUT);
   }
 
   private Future<JsonObject> blocking(String action, JsonObject body, long index, Duration wait) {

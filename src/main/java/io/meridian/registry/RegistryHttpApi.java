@@ -129,6 +129,10 @@ public final class RegistryHttpApi implements ApiModule {
       Scope scope = p.scope();
       answer(ctx, p, (index, wait) -> client.view(scope, index, wait));
     });
+    router.get("/api/v1/registry/planes").handler(read).handler(ctx -> {
+      Params.of(ctx);
+      client.planes().onSuccess(reply -> ApiResponses.json(ctx, 200, reply)).onFailure(ctx::fail);
+    });
     router.get("/api/v1/events").handler(read).handler(ctx -> events(ctx, vertx, client));
   }
 

@@ -109,6 +109,18 @@ class RegistryRestTest {
   }
 
   @Test
+  void thePlanesInEffectAreListedForReaders() throws Exception {
+    HttpResponse<String> planes = send("GET", "/api/v1/registry/planes", viewer, null);
+    assertThat(planes.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(planes.body())).isEqualTo(new JsonObject("""
+        {"strictPlanes": true, "declared": true, "planes": [
+          {"name": "data", "cidrs": ["10.0.0.0/8"]}, {"name": "mgmt", "cidrs": ["192.168.0.0/16"]}]}"""));
+    assertThat(send("GET", "/api/v1/registry/planes", agent, null).statusCode()).isEqualTo(403);
+    assertThat(send("GET", "/api/v1/registry/planes", null, null).statusCode()).isEqualTo(401);
+    assertThat(errorField(send("GET", "/api/v1/registry/planes?tenant=x", viewer, null))).isEqualTo("tenant");
+  }
+
+  @Test
   void badRequestsAreRejectedWithTheirField() throws Exception {
     assertThat(errorField(send("POST", "/api/v1/instances", ADMIN, ORDERS.replace("\"10.1.0.5\"", "\"192.168.1.1\""))))
         .isEqualTo("endpoints[0].address");

@@ -476,6 +476,14 @@ final class RegistryService {
     });
   }
 
+  /** The planes in effect, for forms that offer them: {@code {"strictPlanes", "declared", "planes"}}. */
+  JsonObject planes() {
+    return new JsonObject()
+        .put("strictPlanes", options.strictPlanes())
+        .put("declared", !options.planes().isEmpty())
+        .put("planes", new JsonArray(options.effectivePlanes().stream().map(RegistryOptions.Plane::toJson).toList()));
+  }
+
   /** Published events after {@code since} ({@code reset: true} when they are no longer kept). */
   JsonObject events(long since) {
     if (since < 0) {

@@ -98,6 +98,7 @@ public final class RegistryVerticle extends RoleVerticle {
           body.getString("version"), body.getBoolean("healthy", true), since, wait);
       case RegistryClient.VIEW -> service.viewQuery(Scope.fromJson(body.getJsonObject("scope")), since, wait);
       case RegistryClient.EVENTS -> Future.succeededFuture(service.events(body.getLong("since", -1L)));
+      case RegistryClient.PLANES -> Future.succeededFuture(service.planes());
       default -> Future.failedFuture(ApiException.badRequest(Addresses.HEADER_ACTION, "unknown registry action '" + action + "'"));
     };
   }
