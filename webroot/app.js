@@ -8,9 +8,10 @@ import { renderLogin } from './pages/login.js';
 import overview from './pages/overview.js';
 import services from './pages/services.js';
 import service from './pages/service.js';
+import register, { editInstance } from './pages/register.js';
 
 /** Every page, in navigation order. */
-const PAGES = [overview, services, service];
+const PAGES = [overview, services, service, register, editInstance];
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');

@@ -36,6 +36,7 @@ export default {
     const instancesBox = h('div', { id: 'instances' });
     const trafficBox = h('div', { id: 'traffic' }, h('p', { class: 'muted' }, 'Loading…'));
     const canDeregister = ctx.can('register');
+    const canEdit = ctx.can('write_registry');
 
     replace(container,
       h('p', { class: 'crumbs' }, h('a', { href: '/services', 'data-link': true }, 'Services'), ' / ', tenant),
@@ -78,7 +79,7 @@ export default {
         : h('p', { class: 'empty' }, `No instance of ${name} is registered in ${tenant}.`));
 
       replace(instancesBox, instances.length ? h('div', { class: 'table-wrap' }, stackable(h('table', { id: 'instances-table' },
-        h('thead', {}, h('tr', {}, ['Instance', 'Kind', 'Health', 'Version', 'Addresses', 'Labels', canDeregister ? 'Actions' : null]
+        h('thead', {}, h('tr', {}, ['Instance', 'Kind', 'Health', 'Version', 'Addresses', 'Labels', canDeregister || canEdit ? 'Actions' : null]
           .filter(Boolean).map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, instances.map((i) => {
           const bindings = bindingsOf(i, name);
@@ -89,10 +90,15 @@ export default {
             h('td', {}, bindings.map((b) => h('div', {}, `${b.version || '(none)'} · ${b.protocol}`))),
             h('td', {}, bindings.map((b) => h('ul', { class: 'addresses' }, addresses(i, b)))),
             h('td', { class: 'labels' }, Object.entries(i.labels ?? {}).map(([k, v]) => h('span', { class: 'chip label' }, `${k}=${v}`))),
-            canDeregister ? h('td', {}, h('button', {
-              type: 'button', class: 'danger small', 'aria-label': `Deregister ${i.id}`,
-              onClick: (e) => deregister(i, e.currentTarget),
-            }, 'Deregister')) : null);
+            canDeregister || canEdit ? h('td', { class: 'actions' },
+              canEdit ? h('a', {
+                href: `/instances/${encodeURIComponent(i.id)}/edit`, 'data-link': true, class: 'button secondary small edit',
+                'aria-label': `Edit ${i.id}`,
+              }, 'Edit') : null,
+              canDeregister ? h('button', {
+                type: 'button', class: 'danger small', 'aria-label': `Deregister ${i.id}`,
+                onClick: (e) => deregister(i, e.currentTarget),
+              }, 'Deregister') : null) : null);
         })))))
         : h('p', { class: 'muted' }, plural(0, 'instance')));
     };

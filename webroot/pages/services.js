@@ -24,7 +24,8 @@ export default {
     let wantedTenant = ctx.query.get('tenant') ?? '';
 
     replace(container,
-      h('h1', {}, 'Services ', liveSlot),
+      h('div', { class: 'title-row' }, h('h1', {}, 'Services ', liveSlot),
+        ctx.can('register') ? h('a', { href: '/register', 'data-link': true, class: 'button', id: 'register-service' }, 'Register a service') : null),
       h('form', { class: 'filters', role: 'search', onSubmit: (e) => e.preventDefault() },
         h('div', { class: 'field' }, h('label', { for: 'service-search' }, 'Search'), search),
         h('div', { class: 'field' }, h('label', { for: 'tenant-filter' }, 'Tenant'), tenant)),
