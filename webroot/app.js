@@ -9,9 +9,10 @@ import overview from './pages/overview.js';
 import services from './pages/services.js';
 import service from './pages/service.js';
 import register, { editInstance } from './pages/register.js';
+import dataPlane, { xdsClient } from './pages/dataplane.js';
 
 /** Every page, in navigation order. */
-const PAGES = [overview, services, service, register, editInstance];
+const PAGES = [overview, services, service, register, editInstance, dataPlane, xdsClient];
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
