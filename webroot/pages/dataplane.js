@@ -9,8 +9,9 @@ import { time, plural, NONE } from '../format.js';
 const REFRESH_MS = 5000;
 const TYPES = ['cds', 'eds', 'lds', 'rds'];
 
+/** A client's page; the node id goes in the query: ids like sidecar~10.0.0.1~a.b would look like file names in a path. */
 export function clientHref(nodeId) {
-  return `/data-plane/clients/${encodeURIComponent(nodeId)}`;
+  return `/data-plane/client?node=${encodeURIComponent(nodeId)}`;
 }
 
 function shortVersion(v) {
@@ -152,11 +153,16 @@ function resourceName(r) {
 }
 
 export const xdsClient = {
-  path: '/data-plane/clients/:node',
-  title: (params) => `xDS client ${params.node}`,
+  path: '/data-plane/client',
+  title: 'xDS client',
   requires: 'read',
   render(container, ctx) {
-    const { node } = ctx.params;
+    const node = ctx.query.get('node') ?? '';
+    if (!node) {
+      replace(container, h('h1', {}, 'xDS client'), h('p', { class: 'error' }, 'No node id given: pick a client on ',
+        h('a', { href: '/data-plane', 'data-link': true }, 'Data plane'), '.'));
+      return;
+    }
     const filter = h('input', { id: 'dump-filter', type: 'search', autocomplete: 'off', spellcheck: 'false' });
     const count = h('p', { id: 'dump-count', class: 'muted', 'aria-live': 'polite' });
     const box = h('div', { id: 'config-dump' }, h('p', { class: 'muted' }, 'Loading…'));

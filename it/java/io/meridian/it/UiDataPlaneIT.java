@@ -14,7 +14,9 @@ import io.grpc.stub.StreamObserver;
 import io.meridian.it.xds.Echo;
 import io.meridian.it.xds.XdsClientProcess;
 import io.vertx.core.json.JsonObject;
+import java.net.URLEncoder;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +47,8 @@ import org.openqa.selenium.WebElement;
 class UiDataPlaneIT {
 
   static final String XSS = "<img src=x onerror=alert(1)>";
+  /** An Envoy-style node id: dots in it must not make the page's URL look like a file's. */
+  static final String NACKING = "sidecar~127.0.0.9~nacking.default~svc.cluster.local";
   static final String CDS = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
 
   private UiBrowser ui;
@@ -86,7 +90,7 @@ class UiDataPlaneIT {
       public void onCompleted() {
       }
     });
-    Node node = Node.newBuilder().setId("nacking-sidecar").setMetadata(Struct.newBuilder()
+    Node node = Node.newBuilder().setId(NACKING).setMetadata(Struct.newBuilder()
         .putFields("role", Value.newBuilder().setStringValue("sidecar").build())).build();
     nackStream.onNext(DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(CDS).build());
     DiscoveryResponse clusters = responses.poll(30, TimeUnit.SECONDS);
@@ -130,11 +134,11 @@ class UiDataPlaneIT {
     assertThat(client.getText()).contains("proxyless").contains("tenants default").contains("planes default")
         .contains("state of the world");
 
-    WebElement nack = typeState("nacking-sidecar", "cds", "nack");
+    WebElement nack = typeState(NACKING, "cds", "nack");
     assertThat(nack.findElement(By.cssSelector(".nack")).getText())
         .contains("Rejected version " + rejectedVersion.substring(0, 12)).contains("cluster refused: " + XSS);
     assertThat(nack.findElement(By.cssSelector(".badge")).getText()).isEqualTo("NACK");
-    assertThat(ui.browser.findElement(By.cssSelector("tr[data-node='nacking-sidecar']")).getAttribute("class")).contains("has-nack");
+    assertThat(ui.browser.findElement(By.cssSelector("tr[data-node='" + NACKING + "']")).getAttribute("class")).contains("has-nack");
     assertThat(ui.browser.findElements(By.cssSelector("main img"))).isEmpty();
     ui.assertNoAlert();
 
@@ -189,15 +193,15 @@ class UiDataPlaneIT {
   void aClientThatDisconnectsLeavesTheListWithoutReload() throws Exception {
     ui.loginAsAdmin();
     ui.open("/data-plane");
-    typeState("nacking-sidecar", "cds", "nack");
+    typeState(NACKING, "cds", "nack");
     ui.browser.executeScript("window.__sameDocument = true");
     nackStream.onCompleted();
     ui.until("the closed stream gone from the list", d ->
-        d.findElements(By.cssSelector("#xds-clients-table tr[data-node='nacking-sidecar']")).isEmpty());
+        d.findElements(By.cssSelector("#xds-clients-table tr[data-node='" + NACKING + "']")).isEmpty());
     assertThat(ui.browser.findElements(By.cssSelector("#xds-clients-table tr[data-node='ui-client-a']"))).hasSize(1);
     assertThat(ui.browser.executeScript("return window.__sameDocument === true")).isEqualTo(true);
-    ui.open("/data-plane/clients/nacking-sidecar");
-    ui.waitForText(By.cssSelector("#config-dump .error"), "No xDS client with node id nacking-sidecar is connected");
+    ui.open("/data-plane/client?node=" + URLEncoder.encode(NACKING, StandardCharsets.UTF_8));
+    ui.waitForText(By.cssSelector("#config-dump .error"), "No xDS client with node id " + NACKING + " is connected");
     ui.assertCleanBrowserLog();
   }
 }

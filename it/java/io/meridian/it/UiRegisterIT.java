@@ -186,6 +186,14 @@ class UiRegisterIT {
     ui.until("the service page", d -> d.getCurrentUrl().endsWith("/services/default/bad"));
     ui.waitFor(By.cssSelector("#instances-table tr[data-instance='bad-1']"));
     assertThat(ui.meridian.get("/api/v1/instances/bad-1", ui.admin).statusCode()).isEqualTo(200);
+
+    // registering that id again would replace the instance: the form says so instead
+    ui.open("/register");
+    WebElement id = ui.waitFor(By.cssSelector("input[data-field=id]"));
+    type(id, "bad-1");
+    ui.browser.findElement(By.id("register-submit")).click();
+    assertErrorAt(id, "already registered");
+    assertThat(new JsonObject(ui.meridian.get("/api/v1/instances/bad-1", ui.admin).body()).getLong("revision")).isEqualTo(1);
     ui.assertCleanBrowserLog();
   }
 
