@@ -155,7 +155,12 @@ function renderForm(container, ctx, instance) {
         value: binding.metrics && binding.metrics.port !== binding.port ? binding.metrics.port : '',
       }),
       original: binding,
+      // plane → reachable; planes the binding did not list start unchecked, new ones checked
+      reachable: new Map((binding.planes ? (base.endpoints ?? []) : []).map((e) => [e.plane, binding.planes.includes(e.plane)])),
+      planeKey: null,
     };
+    const choicesLabel = `rf-${++serial}`;
+    r.planeChoices = h('div', { class: 'plane-choices', role: 'group', 'aria-labelledby': choicesLabel });
     r.protocol.classList.add('service-protocol');
     const row = h('fieldset', { class: 'row service-row' },
       h('legend', {}, 'Service'),
@@ -163,7 +168,8 @@ function renderForm(container, ctx, instance) {
       field('Visibility', r.visibility, 'which gateways may publish it'),
       field('Gateway path', r.path, 'optional prefix, e.g. /orders'),
       field('Metrics path', r.metricsPath, 'optional, e.g. /metrics'),
-      field('Metrics port', r.metricsPort, 'default: the service port'));
+      field('Metrics port', r.metricsPort, 'default: the service port'),
+      h('div', { class: 'field planes-field' }, h('span', { class: 'group-label', id: choicesLabel }, 'Reachable on planes'), r.planeChoices));
     row.append(removeButton('this service', () => {
       row.remove();
       update();
@@ -202,7 +208,28 @@ function renderForm(container, ctx, instance) {
   };
 
   /** The document the form describes, and data-field names on every control (rows renumbered). */
+  /** Each service's plane checkboxes follow the planes the endpoints name; the last checked one cannot be unchecked. */
+  const syncPlaneChoices = () => {
+    const endpointPlanes = [...new Set([...endpointRows.children].map((row) => row.refs.plane.value.trim()).filter(Boolean))];
+    for (const row of serviceRows.children) {
+      const r = row.refs;
+      const key = endpointPlanes.join('\n');
+      if (key !== r.planeKey) {
+        r.planeKey = key;
+        replace(r.planeChoices, endpointPlanes.map((plane) => {
+          const box = h('input', { type: 'checkbox', id: `rf-${++serial}`, value: plane, checked: r.reachable.get(plane) !== false });
+          box.addEventListener('change', () => r.reachable.set(plane, box.checked));
+          return h('label', { for: box.id }, box, plane);
+        }));
+      }
+      const boxes = [...r.planeChoices.querySelectorAll('input')];
+      const checked = boxes.filter((b) => b.checked);
+      for (const b of boxes) b.disabled = b.checked && checked.length === 1;
+    }
+  };
+
   const build = () => {
+    syncPlaneChoices();
     const doc = structuredClone(base);
     setOrDelete(doc, 'id', idInput.value.trim());
     doc.tenant = tenantInput.value.trim();
@@ -240,6 +267,13 @@ function renderForm(container, ctx, instance) {
       b.protocol = r.protocol.value;
       b.visibility = r.visibility.value;
       setOrDelete(b, 'path', r.path.value.trim());
+      r.planeChoices.dataset.field = `services[${i}].planes`;
+      const boxes = [...r.planeChoices.querySelectorAll('input')];
+      const chosen = boxes.filter((box) => box.checked);
+      boxes.forEach((box) => delete box.dataset.field);
+      chosen.forEach((box, j) => { box.dataset.field = `services[${i}].planes[${j}]`; });
+      if (chosen.length && chosen.length < boxes.length) b.planes = chosen.map((box) => box.value);
+      else delete b.planes; // every plane of the instance (the registry's default)
       const metricsPath = r.metricsPath.value.trim();
       const metricsPort = portValue(r.metricsPort.value);
       if (metricsPath || metricsPort !== undefined) {

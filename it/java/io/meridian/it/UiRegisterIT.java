@@ -222,6 +222,13 @@ class UiRegisterIT {
     ui.waitFor(By.cssSelector("#endpoint-rows select"));
     assertThat(endpointRow(1).findElement(By.cssSelector("input.address")).getAttribute("value")).isEqualTo("192.168.4.1");
     assertThat(ui.browser.findElement(By.cssSelector("input.health-ttl")).getAttribute("value")).isEqualTo("30s");
+    // the binding is reachable on data only: mgmt unchecked, and data (the last one checked) cannot be unchecked
+    List<WebElement> planes = ui.browser.findElements(By.cssSelector("#service-rows .plane-choices input[type=checkbox]"));
+    assertThat(planes).extracting(e -> e.getAttribute("value")).containsExactly("data", "mgmt");
+    assertThat(planes).extracting(WebElement::isSelected).containsExactly(true, false);
+    assertThat(planes.get(0).isEnabled()).isFalse();
+    ui.browser.executeScript("arguments[0].scrollIntoView()", ui.browser.findElement(By.cssSelector("#service-rows .service-row")));
+    ui.screenshot("edit-form-services");
     ui.screenshot("edit-form");
 
     type(serviceInput("service-version"), "v2");
