@@ -8,9 +8,11 @@ import { renderLogin } from './pages/login.js';
 import overview from './pages/overview.js';
 import services from './pages/services.js';
 import service from './pages/service.js';
+import rules from './pages/rules.js';
+import rule, { newRule } from './pages/rule.js';
 
 /** Every page, in navigation order. */
-const PAGES = [overview, services, service];
+const PAGES = [overview, services, service, rules, newRule, rule];
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
