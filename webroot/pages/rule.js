@@ -127,6 +127,8 @@ function renderRule(container, ctx, isNew) {
   });
   let rule = null; // the rule as last loaded (JSON)
   let baseText = isNew ? editor.value() : null; // the editor's text as last loaded
+  let baseVersion = null; // the resourceVersion of that text
+  let changedBy = null; // who made the last change the stream told of
   let revisions = [];
   const selected = [];
 
@@ -159,9 +161,9 @@ function renderRule(container, ctx, isNew) {
     notice,
     template ? h('div', { class: 'field' }, h('label', { for: 'rule-template' }, 'Start from'), template) : null,
     h('label', { for: 'rule-yaml' }, isNew ? 'Rule (YAML)' : `${params.name} (YAML)`),
-    h('p', { class: 'help', id: 'rule-yaml-help' }, writer
-      ? 'One or more YAML documents. Tab inserts two spaces; press Esc, then Tab, to leave the editor. Keep metadata.resourceVersion: applying over a newer version is refused.'
-      : 'The rule as stored.'),
+    h('p', { class: 'help', id: 'rule-yaml-help' }, !writer ? 'The rule as stored.' : [
+      'One or more YAML documents. Tab inserts two spaces; press Esc, then Tab, to leave the editor.',
+      isNew ? '' : ' Keep metadata.resourceVersion: applying over a newer version is refused.']),
     editor.root,
     writer ? h('div', { class: 'actions' }, buttons) : null,
     outcome,
@@ -301,7 +303,8 @@ function renderRule(container, ctx, isNew) {
   }
 
   /** Loads the rule; puts its text in the editor unless the editor holds unsaved edits (replaceText forces it). */
-  async function loadRule({ replaceText = false, by = null } = {}) {
+  async function loadRule({ replaceText = false } = {}) {
+    const by = changedBy;
     let fresh;
     try {
       fresh = await ctx.api.get(api(params), { signal: ctx.signal });
@@ -320,15 +323,15 @@ function renderRule(container, ctx, isNew) {
       replace(notice, h('p', { class: 'error', role: 'alert' }, `Could not load the rule: ${e.message}`));
       return;
     }
-    const before = rule?.metadata.resourceVersion;
     rule = fresh;
     drawMeta();
     const text = editorText(fresh);
     if (replaceText || !dirty()) {
       if (editor.value() !== text) editor.setValue(text);
       baseText = text;
+      baseVersion = fresh.metadata.resourceVersion;
       replace(notice);
-    } else if (before !== fresh.metadata.resourceVersion) {
+    } else if (baseVersion !== fresh.metadata.resourceVersion) {
       replace(notice, h('p', { class: 'notice', role: 'status' },
         `This rule changed on the server${by ? ` (by ${by})` : ''} while you were editing: it is now at resourceVersion ${fresh.metadata.resourceVersion}. Your text is kept; applying it will be refused as stale. `,
         h('button', { type: 'button', class: 'secondary small', onClick: loadCurrent }, 'Load the current version')));
@@ -445,17 +448,14 @@ function renderRule(container, ctx, isNew) {
     return;
   }
 
-  let lastBy = null;
   const refresh = ctx.coalesce(1000, async () => {
-    const by = lastBy;
-    lastBy = null;
-    await loadRule({ by });
+    await loadRule();
     await loadHistory();
   });
   loadRule().then(loadHistory);
   replace(liveSlot, followRules(ctx, (event) => {
     if (event && !(event.kind.toLowerCase() === kindOf().toLowerCase() && event.namespace === params.namespace && event.name === params.name)) return;
-    if (event) lastBy = event.by;
+    if (event) changedBy = event.by;
     refresh();
   }));
 }

@@ -34,8 +34,7 @@ export default {
     const liveSlot = h('span');
     const writer = ctx.can('write_rules');
     let rules = [];
-    let seenIndex = null;
-    let fresh = new Set();
+    let openedAt = null; // the rules index when the page opened: later changes are highlighted
 
     replace(container,
       h('h1', {}, 'Traffic rules ', liveSlot),
@@ -47,6 +46,8 @@ export default {
         h('div', { class: 'field' }, h('label', { for: 'rule-kind' }, 'Kind'), kindSelect),
         h('div', { class: 'field' }, h('label', { for: 'rule-namespace' }, 'Namespace'), nsSelect)),
       count, result);
+
+    const changedSinceOpened = (r) => openedAt != null && Number(r.metadata.resourceVersion) > openedAt;
 
     const draw = () => {
       const kinds = [...new Set([...KINDS, ...rules.map((r) => r.kind)])];
@@ -62,7 +63,8 @@ export default {
           && (!q || r.metadata.name.toLowerCase().includes(q)))
         .sort((a, b) => order(a) - order(b) || a.kind.localeCompare(b.kind)
           || a.metadata.namespace.localeCompare(b.metadata.namespace) || a.metadata.name.localeCompare(b.metadata.name));
-      count.textContent = `${plural(shown.length, 'rule')} of ${rules.length}`;
+      const changed = rules.filter(changedSinceOpened).length;
+      count.textContent = `${plural(shown.length, 'rule')} of ${rules.length}${changed ? ` · ${changed} changed since you opened this page` : ''}`;
       if (!shown.length) {
         replace(result, h('p', { class: 'empty' }, rules.length ? 'No rule matches.' : 'No traffic rules yet.'));
         return;
@@ -74,7 +76,7 @@ export default {
         h('tbody', {}, shown.map((r) => {
           const m = r.metadata;
           const status = r.status ?? {};
-          return h('tr', { dataset: { kind: r.kind, namespace: m.namespace, name: m.name }, class: fresh.has(m.resourceVersion) ? 'changed' : null },
+          return h('tr', { dataset: { kind: r.kind, namespace: m.namespace, name: m.name }, class: changedSinceOpened(r) ? 'changed' : null },
             h('th', { scope: 'row' }, h('a', { href: ruleHref(r.kind, m.namespace, m.name), 'data-link': true }, m.name)),
             h('td', {}, r.kind),
             h('td', {}, m.namespace),
@@ -103,10 +105,7 @@ export default {
       try {
         const doc = await ctx.api.get('/api/v1/rules', { signal: ctx.signal });
         rules = doc.rules ?? [];
-        // rules changed since the previous snapshot are highlighted until the next one
-        fresh = new Set(seenIndex == null ? [] : rules.map((r) => r.metadata.resourceVersion)
-          .filter((rv) => Number(rv) > seenIndex));
-        seenIndex = doc.index;
+        openedAt ??= doc.index;
         draw();
       } catch (e) {
         if (e.name === 'AbortError' || (e instanceof ApiError && e.status === 401)) return;

@@ -142,7 +142,7 @@ class UiRulesIT {
         """).statusCode()).isEqualTo(200);
     WebElement rl = ui.waitFor(By.cssSelector("#rules tr[data-kind=RateLimitPolicy][data-name=reviews-rl]"));
     assertThat(rl.getAttribute("class")).contains("changed");
-    ui.waitForText(By.id("rules-count"), "4 rules of 4");
+    ui.waitForText(By.id("rules-count"), "4 rules of 4 · 1 changed since you opened this page");
     assertThat(ui.browser.executeScript("return window.__sameDocument === true")).isEqualTo(true);
     assertThat(ui.browser.findElements(By.cssSelector("main img"))).isEmpty();
     ui.screenshot("rules");
