@@ -80,7 +80,7 @@ export default {
             h('th', { scope: 'row' }, h('a', { href: ruleHref(r.kind, m.namespace, m.name), 'data-link': true }, m.name)),
             h('td', {}, r.kind),
             h('td', {}, m.namespace),
-            h('td', {}, `resourceVersion ${m.resourceVersion ?? '—'}`, h('br'), h('span', { class: 'muted small' }, `revision ${status.revision ?? '—'}`)),
+            h('td', {}, `resourceVersion ${m.resourceVersion ?? '—'}`, h('span', { class: 'muted' }, ` · revision ${status.revision ?? '—'}`)),
             h('td', {}, status.updatedAt ? h('time', { datetime: status.updatedAt }, dateTime(status.updatedAt)) : '—'),
             h('td', {}, status.updatedBy ?? '—'));
         }))))));
