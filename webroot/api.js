@@ -181,3 +181,34 @@ export function eventStream(path, { query, lastEventId = null, onEvent, onState 
     },
   };
 }
+
+/**
+ * Sends a text body as is (YAML by default) and reads the JSON answer (Accept: application/json,
+ * which the rules API honours for YAML input too). Options: contentType, query, signal. Rejects
+ * with an ApiError like request(), whose `details` is the whole error object: for rules,
+ * `results[i].errors`/`warnings` with `path`, `message`, `line`, or the `line` of a YAML syntax
+ * error.
+ */
+export async function sendText(method, path, text, options = {}) {
+  const headers = { Accept: 'application/json', 'Content-Type': options.contentType ?? 'application/yaml', ...authHeaders() };
+  let response;
+  try {
+    response = await fetch(url(path, options.query), { method, headers, body: text, signal: options.signal, cache: 'no-store' });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'network', `Meridian did not answer (${e.message})`, null);
+  }
+  let doc = null;
+  try {
+    doc = JSON.parse(await response.text());
+  } catch {
+    doc = null;
+  }
+  if (response.ok) return doc;
+  const error = doc && typeof doc.error === 'object' && doc.error ? doc.error : {};
+  const failure = new ApiError(response.status, error.code ?? `http_${response.status}`,
+    error.message ?? (response.statusText || `HTTP ${response.status}`), error.field);
+  failure.details = error;
+  if (response.status === 401) unauthorized(failure);
+  throw failure;
+}

@@ -10,9 +10,11 @@ import services from './pages/services.js';
 import service from './pages/service.js';
 import register, { editInstance } from './pages/register.js';
 import dataPlane, { xdsClient } from './pages/dataplane.js';
+import rules from './pages/rules.js';
+import rule, { newRule } from './pages/rule.js';
 
 /** Every page, in navigation order. */
-const PAGES = [overview, services, service, register, editInstance, dataPlane, xdsClient];
+const PAGES = [overview, services, service, register, editInstance, rules, newRule, rule, dataPlane, xdsClient];
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');

@@ -22,3 +22,10 @@ export function time(value) {
 export function plural(n, word) {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
+
+/** A date and time in the browser's locale (24 h), or the value as it came when it is no date. */
+export function dateTime(value) {
+  const d = new Date(value);
+  return value == null || Number.isNaN(d.getTime()) ? String(value ?? NONE)
+    : d.toLocaleString([], { hour12: false, year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
