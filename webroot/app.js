@@ -8,9 +8,12 @@ import { renderLogin } from './pages/login.js';
 import overview from './pages/overview.js';
 import services from './pages/services.js';
 import service from './pages/service.js';
+import topology from './pages/topology.js';
+import traces from './pages/traces.js';
+import trace from './pages/trace.js';
 
 /** Every page, in navigation order. */
-const PAGES = [overview, services, service];
+const PAGES = [overview, services, service, topology, traces, trace];
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
