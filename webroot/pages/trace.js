@@ -25,23 +25,25 @@ function endpoint(e) {
 }
 
 /**
- * The rows of the waterfall, depth first: {span, depth, start (µs, as drawn), skew (µs the span
- * started before its parent, else 0), orphan (its parent never arrived), beyond (deeper than the
- * server nests)}.
+ * The rows of the waterfall, depth first: {span, depth, start (µs, as drawn: never before its
+ * parent's bar), skew (µs the span was recorded before its parent's recorded start, else 0),
+ * orphan (its parent never arrived), beyond (deeper than the server nests)}.
  */
 export function waterfallRows(trace) {
   const rows = [];
   const seen = new Set();
-  const walk = (node, depth, parentStart) => {
+  const ids = new Set((trace.spans ?? []).map((sp) => sp.id));
+  // parentStart: the parent's recorded start (for the skew); parentShown: where its bar begins
+  const walk = (node, depth, parentStart, parentShown) => {
     const start = node.startOffset;
     const skew = start != null && parentStart != null && start < parentStart ? parentStart - start : 0;
-    const shown = start == null ? null : Math.max(start, parentStart ?? start);
-    rows.push({ span: node, depth, start: shown, skew, orphan: depth === 0 && Boolean(node.parentId), beyond: false });
+    const shown = start == null ? null : Math.max(start, parentShown ?? start);
+    rows.push({ span: node, depth, start: shown, skew, orphan: depth === 0 && Boolean(node.parentId) && !ids.has(node.parentId), beyond: false });
     seen.add(spanKey(node));
-    for (const child of node.children ?? []) walk(child, depth + 1, shown ?? parentStart);
+    for (const child of node.children ?? []) walk(child, depth + 1, start ?? parentStart, shown ?? parentShown);
   };
   // iterative over roots, recursive inside: the server nests at most 256 levels
-  for (const root of trace.roots ?? []) walk(root, 0, null);
+  for (const root of trace.roots ?? []) walk(root, 0, null, null);
   for (const span of trace.spans ?? []) {
     if (!seen.has(spanKey(span))) {
       rows.push({ span, depth: 0, start: span.startOffset ?? null, skew: 0, orphan: false, beyond: true });
