@@ -77,6 +77,9 @@ export default {
       const orphans = rows.filter((r) => r.orphan).length;
       const beyond = rows.filter((r) => r.beyond).length;
       const root = trace.roots?.[0];
+      // the services that recorded spans, and those called (a client span's remote endpoint)
+      const involved = [...new Set([...(trace.services ?? []),
+        ...(trace.spans ?? []).map((sp) => sp.remoteEndpoint?.serviceName).filter(Boolean)])].sort();
 
       const details = (r) => {
         const sp = r.span;
@@ -172,7 +175,7 @@ export default {
           h('dt', {}, 'Started'), h('dd', {}, startTime(trace.start)),
           h('dt', {}, 'Duration'), h('dd', {}, ms(trace.durationMs)),
           h('dt', {}, 'Spans'), h('dd', { id: 'trace-span-count' }, trace.spanCount),
-          h('dt', {}, 'Services'), h('dd', {}, (trace.services ?? []).map((name) => [
+          h('dt', {}, 'Services'), h('dd', {}, involved.map((name) => [
             h('a', { href: `/traces?service=${encodeURIComponent(name)}`, 'data-link': true, class: 'chip' }, name), ' '])),
           h('dt', {}, 'Status'), h('dd', {}, trace.error ? h('span', { class: 'badge health-critical' }, '✕ a span has an error') : 'no error')),
         skewed ? h('p', { class: 'notice', id: 'skew-note' }, `${plural(skewed, 'span')} started before ${skewed === 1 ? 'its' : 'their'} parent by the recorded times `

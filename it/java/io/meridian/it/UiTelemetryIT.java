@@ -229,6 +229,7 @@ class UiTelemetryIT {
     spans.get(1).findElement(By.cssSelector("button")).click();
     WebElement details = ui.waitFor(By.cssSelector("#waterfall > li:nth-child(2) .span-details"));
     assertThat(details.getText()).contains("CLIENT").contains("Remote endpoint").contains("web").contains(id);
+    assertThat(browser.findElement(By.id("trace-summary")).getText()).contains("meridian-gateway").contains("web");
     ui.screenshot("trace-gateway");
 
     // a bad duration is named next to its field
