@@ -125,8 +125,8 @@ export default {
       WINDOWS.map((w) => h('option', { value: w, selected: w === span }, `last ${w.replace('m', ' min')}`)));
     const status = h('p', { class: 'muted', id: 'topology-status', role: 'status' }, 'Loading…');
     const graphBox = h('div', { class: 'topology-graph', id: 'topology-graph' });
-    const details = h('div', { class: 'topology-details', id: 'topology-details', 'aria-live': 'polite' },
-      h('p', { class: 'muted' }, 'Point at or focus a service for its details; Enter opens its page.'));
+    const hint = () => h('p', { class: 'muted' }, 'Point at or focus a service for its details; Enter opens its page.');
+    const details = h('div', { class: 'topology-details', id: 'topology-details' }, hint());
     const tableBox = h('div', { id: 'topology-edges' });
     const legend = h('ul', { class: 'topology-legend', 'aria-label': 'Colours and marks' },
       ['ok', 'warn', 'bad', 'none'].map((l) => h('li', {}, h('span', { class: ['level-mark', `level-${l}`], 'aria-hidden': 'true' }, LEVEL_MARK[l]),
@@ -147,7 +147,9 @@ export default {
     let drawn = null; // {nodes: Map(id → {g, circle, mark, rateText, title}), edges: Map(key → {path, label, title})}
     let generation = 0; // a tenant or window change makes older answers stale
 
+    let shownId = null; // the node whose details are shown
     const showDetails = (node) => {
+      shownId = node.id;
       const t = node.traffic;
       const link = node.kind === 'service' && node.tenant
         ? h('a', { href: serviceHref(node.tenant, node.name), 'data-link': true }, 'Service page') : null;
@@ -274,6 +276,12 @@ export default {
       if (drawn) {
         for (const n of nodes) updateNode(drawn.nodes.get(n.id), n);
         for (const e of edges) updateEdge(drawn.edges.get(`${e.source}>${e.destination}`), e, byId);
+      }
+      // the details follow the refresh, unless the focus is on one of their links
+      if (shownId && byId.has(shownId) && !details.contains(document.activeElement)) showDetails(byId.get(shownId));
+      else if (shownId && !byId.has(shownId)) {
+        shownId = null;
+        replace(details, hint());
       }
       const sorted = [...edges].sort((x, y) => (y.rate ?? 0) - (x.rate ?? 0));
       replace(tableBox, edges.length ? h('div', { class: 'table-wrap' }, stackable(h('table', { id: 'topology-table' },
