@@ -106,11 +106,13 @@ export default {
         errorOf[name].textContent = '';
       }
       formError.textContent = '';
+      result.setAttribute('aria-busy', 'true');
       let doc;
       try {
         doc = await ctx.api.get('/api/v1/traces', { query, signal: ctx.signal });
       } catch (e) {
         if (e.name === 'AbortError' || e.status === 401 || asked !== generation) return;
+        result.removeAttribute('aria-busy');
         if (e.field && errorOf[e.field]) {
           inputs[e.field].setAttribute('aria-invalid', 'true');
           errorOf[e.field].textContent = e.message;
@@ -123,6 +125,7 @@ export default {
         return;
       }
       if (asked !== generation) return;
+      result.removeAttribute('aria-busy');
       const traces = [...(doc.traces ?? [])].sort((a, b) => b.start - a.start);
       count.textContent = `${plural(traces.length, 'trace')}${traces.length >= Number(query.limit) ? ' (the limit: narrow the search or raise it)' : ''}, latest first`;
       replace(chartBox, traces.length ? h('figure', {}, h('figcaption', {}, 'Duration by start time'), durationChart(traces)) : null);
