@@ -41,6 +41,8 @@ export default {
     replace(container,
       h('p', { class: 'crumbs' }, h('a', { href: '/services', 'data-link': true }, 'Services'), ' / ', tenant),
       h('h1', {}, name, ' ', h('span', { class: 'muted' }, `in ${tenant}`), ' ', liveSlot),
+      h('p', { class: 'service-links' }, h('a', { href: `/traces?service=${encodeURIComponent(name)}`, 'data-link': true, id: 'service-traces' }, 'Traces of this service'),
+        ' · ', h('a', { href: `/topology${tenant === 'default' ? '' : `?tenant=${encodeURIComponent(tenant)}`}`, 'data-link': true }, 'Topology')),
       h('section', { 'aria-labelledby': 'h-traffic' }, h('h2', { id: 'h-traffic' }, 'Traffic by version (last minute)'), trafficBox),
       h('section', { 'aria-labelledby': 'h-versions' }, h('h2', { id: 'h-versions' }, 'Versions'), versionsBox),
       h('section', { 'aria-labelledby': 'h-instances' }, h('h2', { id: 'h-instances' }, 'Instances'), instancesBox));
