@@ -8,9 +8,12 @@ import { renderLogin } from './pages/login.js';
 import overview from './pages/overview.js';
 import services from './pages/services.js';
 import service from './pages/service.js';
+import ruleWizards from './pages/rule-wizards.js';
+import ruleWizard from './pages/rule-wizard.js';
+import canary from './pages/canary.js';
 
 /** Every page, in navigation order. */
-const PAGES = [overview, services, service];
+const PAGES = [overview, services, service, ruleWizards, ruleWizard, canary];
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
