@@ -35,15 +35,24 @@ export default {
     let draw = () => {};
     let generation = 0;
     let metrics = null; // {doc} | {error}
+    let wantedCanary = ctx.query.get('canary'); // from the URL, for the first service only
+    let chosenService = 0;
 
     const picker = servicePicker(ctx, {
       onChange: (next) => {
+        // the same service with other versions keeps the chosen pair; another service starts afresh
+        const same = svc && next && svc.tenant === next.tenant && svc.name === next.name;
         svc = next;
-        state = null;
-        rules = null;
-        metrics = null;
         generation++;
-        ctx.setQuery({ canary: null });
+        if (!same) {
+          state = null;
+          rules = null;
+          metrics = null;
+          if (chosenService++ > 0) {
+            wantedCanary = null;
+            ctx.setQuery({ canary: null });
+          }
+        }
         if (!svc) {
           replace(body, h('p', { class: 'muted' }, 'Choose a service with at least two versions.'));
           replace(traffic);
@@ -67,9 +76,11 @@ export default {
       const current = currentWeights(rules, svc);
       const versions = [...new Set([...svc.versions, ...(current ? current.weights.keys() : [])])].sort();
       const weights = new Map(versions.map((v) => [v, current ? (current.weights.get(v) ?? 0) : 0]));
-      const stable = versions[0];
-      const wanted = ctx.query.get('canary');
-      const canary = versions.includes(wanted) && wanted !== stable ? wanted : versions[versions.length - 1];
+      // keep the pair chosen on this page (or asked for in the URL) while those versions exist
+      const wanted = state?.canary ?? wantedCanary;
+      const stable = versions.includes(state?.stable) && state.stable !== wanted ? state.stable : versions[0];
+      const last = versions[versions.length - 1];
+      const canary = versions.includes(wanted) && wanted !== stable ? wanted : (last !== stable ? last : versions[0]);
       if (!current || current.unversioned || [...weights.values()].reduce((a, b) => a + b, 0) !== 100) {
         for (const v of versions) weights.set(v, v === stable ? 100 : 0);
       }
@@ -161,7 +172,10 @@ export default {
           const other = role === 'stable' ? 'canary' : 'stable';
           if (select.value === state[other]) state[other] = state[role];
           state[role] = select.value;
-          if (role === 'canary') ctx.setQuery({ canary: state.canary });
+          if (role === 'canary' || state.canary !== wantedCanary) {
+            wantedCanary = state.canary;
+            ctx.setQuery({ canary: state.canary });
+          }
           stableSelect.value = state.stable;
           canarySelect.value = state.canary;
           draw();

@@ -320,7 +320,10 @@ export default {
         });
         const refresh = ctx.coalesce(150, () => actions.refresh());
         form.addEventListener('input', (e) => {
-          e.target.removeAttribute?.('aria-invalid');
+          if (e.target.getAttribute('aria-invalid') === 'true') {
+            e.target.removeAttribute('aria-invalid');
+            replace(form.querySelector(`#${CSS.escape(`${e.target.id}-error`)}`));
+          }
           refresh();
         });
         form.addEventListener('change', refresh);
