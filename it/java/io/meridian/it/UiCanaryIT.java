@@ -66,19 +66,9 @@ class UiCanaryIT {
     }
   }
 
-  /**
-   * A logged-out tab, as {@link UiBrowser#freshTab()} but clearing the session from a document
-   * that runs no app code: on the app's own page, a start-up still checking the old token saves
-   * it again after the clear (its whoami answers later), and the tab stays logged in.
-   */
   @BeforeEach
   void freshTab() {
-    ui.viewport(1280, 800);
-    browser.get(ui.base + "/favicon.svg");
-    browser.executeScript("sessionStorage.clear()");
-    browser.get(ui.base + "/");
-    ui.waitFor(By.id("token"));
-    ui.browserLog();
+    ui.freshTab();
   }
 
   @Test
