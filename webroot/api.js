@@ -4,7 +4,7 @@
 const TOKEN_KEY = 'meridian.token';
 const MAX_EVENT_BUFFER = 1 << 20;
 
-/** A failed call: HTTP status (0 when the server could not be reached), code, message, field. */
+/** A failed call: HTTP status (0 when the server could not be reached), code, message, field, details (the error object). */
 export class ApiError extends Error {
   constructor(status, code, message, field) {
     super(message);
@@ -74,6 +74,7 @@ export async function request(method, path, options = {}) {
     const error = doc && typeof doc.error === 'object' && doc.error ? doc.error : {};
     const failure = new ApiError(response.status, error.code ?? `http_${response.status}`,
       error.message ?? (response.statusText || `HTTP ${response.status}`), error.field);
+    failure.details = error; // the whole error object: the rules API's per-document results[i].errors
     if (response.status === 401 && options.token === undefined) unauthorized(failure);
     throw failure;
   }

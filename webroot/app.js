@@ -12,13 +12,16 @@ import register, { editInstance } from './pages/register.js';
 import dataPlane, { xdsClient } from './pages/dataplane.js';
 import rules from './pages/rules.js';
 import rule, { newRule } from './pages/rule.js';
+import ruleWizards from './pages/rule-wizards.js';
+import ruleWizard from './pages/rule-wizard.js';
+import canary from './pages/canary.js';
 import topology from './pages/topology.js';
 import traces from './pages/traces.js';
 import trace from './pages/trace.js';
 
 /** Every page, in navigation order. */
-const PAGES = [overview, services, service, register, editInstance, rules, newRule, rule, topology, traces, trace,
-  dataPlane, xdsClient];
+const PAGES = [overview, services, service, register, editInstance, rules, newRule, ruleWizards, ruleWizard, rule, canary,
+  topology, traces, trace, dataPlane, xdsClient];
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');

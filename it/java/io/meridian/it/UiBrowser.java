@@ -129,11 +129,13 @@ final class UiBrowser implements AutoCloseable {
 
   // ---- the browser ------------------------------------------------------------------------
 
-  /** A logged-out tab at 1280×800 on the login page, with the browser log emptied. */
+  /**
+   * A logged-out tab at 1280×800 on the login page, with the browser log emptied. The session is
+   * cleared from a document that runs no app code: on an app page, a start-up still checking the
+   * old token (whoami in flight) saves it again after the clear, and the tab stays logged in.
+   */
   void freshTab() {
     viewport(1280, 800);
-    // forget the session on a same-origin document without the app's script: on the app's own page
-    // a login still checking the kept token (whoami) would save it again after the clear
     browser.get(base + "/favicon.svg");
     browser.executeScript("sessionStorage.clear()");
     browser.get(base + "/");

@@ -337,7 +337,8 @@ class UiIT {
         Thread.sleep(200); // spread over several scrapes
       }
     }
-    new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> {
+    // the table is redrawn every 5 s: a row found before a redraw is stale after it
+    new WebDriverWait(browser, Duration.ofSeconds(30)).ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(d -> {
       List<WebElement> rows = d.findElements(By.cssSelector("#traffic-table tbody tr"));
       return rows.stream().anyMatch(r -> r.getText().startsWith("v2") && r.getText().matches("(?s).*\\d+\\.\\d+ %.*")
           && !r.getText().contains(" 0.00 %"));
