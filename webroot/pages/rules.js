@@ -101,9 +101,14 @@ export default {
       draw();
     });
 
+    let drawnIndex = null;
     const load = async () => {
       try {
         const doc = await ctx.api.get('/api/v1/rules', { signal: ctx.signal });
+        // the stream's (re)connection asks for a reload: redraw only if a rule changed, so that
+        // the rows a user is about to click are not replaced by identical ones
+        if (drawnIndex !== null && doc.index === drawnIndex) return;
+        drawnIndex = doc.index;
         rules = doc.rules ?? [];
         openedAt ??= doc.index;
         draw();

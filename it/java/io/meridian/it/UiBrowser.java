@@ -77,7 +77,8 @@ final class UiBrowser implements AutoCloseable {
     ChromeDriver browser = null;
     try {
       meridian.awaitReady(Duration.ofSeconds(60));
-      String admin = MeridianProcess.adminToken(work.resolve("data"));
+      String admin = environment.containsKey("MERIDIAN_ADMIN_TOKEN") ? environment.get("MERIDIAN_ADMIN_TOKEN")
+          : MeridianProcess.adminToken(work.resolve("data"));
       browser = chromium(work);
       return new UiBrowser(work, meridian, browser, admin, "http://127.0.0.1:" + port);
     } catch (Exception | Error e) {
