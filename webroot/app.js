@@ -85,11 +85,12 @@ function stopCurrent() {
 
 function renderNav(activePath) {
   const items = PAGES.filter((p) => p.nav && (!p.requires || can(p.requires)));
+  // the one entry the page belongs to: the longest path it is at or under (/rules/wizards/x is
+  // under Wizards, not also under Traffic rules)
+  const within = (p) => (p.path === '/' ? activePath === '/' : activePath === p.path || activePath.startsWith(`${p.path}/`));
+  const current = items.filter(within).sort((a, b) => b.path.length - a.path.length)[0];
   replace(nav, h('ul', {},
-    items.map((p) => {
-      const active = p.path === '/' ? activePath === '/' : activePath === p.path || activePath.startsWith(`${p.path}/`);
-      return h('li', {}, h('a', { href: p.path, 'data-link': true, 'aria-current': active ? 'page' : null }, p.nav));
-    })));
+    items.map((p) => h('li', {}, h('a', { href: p.path, 'data-link': true, 'aria-current': p === current ? 'page' : null }, p.nav)))));
   replace(sessionBox,
     h('span', { class: 'who', title: 'the token you are logged in with' },
       whoami.name, ' ', h('span', { class: 'badge' }, whoami.role)),
