@@ -287,6 +287,13 @@ public final class Node implements NodeView {
     if (clusterManager != null) {
       cluster.put("name", config.cluster().name()).put("members", new JsonArray(clusterManager.getNodes()));
     }
+    JsonObject replication = new JsonObject();
+    for (RoleVerticle role : roles) {
+      JsonObject state = role.replication();
+      if (state != null) {
+        replication.put(role.role(), state);
+      }
+    }
     return new JsonObject()
         .put("version", Version.current().version())
         .put("built", Version.current().built())
@@ -297,6 +304,7 @@ public final class Node implements NodeView {
         .put("roles", roleArray)
         .put("ports", portsJson)
         .put("cluster", cluster)
+        .put("replication", replication)
         .put("dataDir", Path.of(config.data().dir()).toAbsolutePath().toString());
   }
 
@@ -323,6 +331,22 @@ public final class Node implements NodeView {
   @Override
   public List<String> memberIds() {
     return clusterManager == null ? List.of(nodeId) : List.copyOf(clusterManager.getNodes());
+  }
+
+  @Override
+  public JsonObject clusterView() {
+    JsonArray members = new JsonArray();
+    JsonObject leaders = new JsonObject();
+    List<io.meridian.common.cluster.Member> list = membership.members();
+    list.forEach(m -> members.add(m.toJson()));
+    for (String role : RoleNames.ALL) {
+      membership.leader(role).ifPresent(m -> leaders.put(role, m.id()));
+    }
+    return new JsonObject()
+        .put("members", members)
+        .put("leaders", leaders)
+        .put("quorum", new JsonObject().put("size", membership.quorumSize()).put("present", list.size())
+            .put("ok", membership.quorum()));
   }
 
   @Override

@@ -196,8 +196,11 @@ public final class AdminVerticle extends VerticleBase {
     Future.join(answers).onComplete(done -> {
       JsonArray members = new JsonArray();
       answers.forEach(answer -> members.add(answer.result()));
+      JsonObject view = node.clusterView();
       ApiResponses.json(ctx, 200, new JsonObject()
           .put("clustered", node.clustered())
+          .put("leaders", view.getJsonObject("leaders"))
+          .put("quorum", view.getJsonObject("quorum"))
           .put("members", members));
     });
   }

@@ -19,7 +19,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -133,18 +132,18 @@ public final class Replica {
   private final State state;
   private final Options options;
   private final String nodeId;
-  private final Map<String, Long> inSync = new HashMap<>();
+  private final Map<String, Long> inSync = new java.util.concurrent.ConcurrentHashMap<>();
   private final TreeMap<Long, Pending> buffer = new TreeMap<>();
   private final Promise<Void> settled = Promise.promise();
   private Context context;
   private MessageConsumer<JsonObject> consumer;
   private AutoCloseable membershipListener;
   private Writes forwarded;
-  private Mode mode = Mode.IDLE;
-  private String leaderId;
+  private volatile Mode mode = Mode.IDLE;
+  private volatile String leaderId;
   private long generation;
   private long lastReplicated;
-  private long term;
+  private volatile long term;
   private long gapTimer = -1;
   private long gapSince;
   private boolean stopped;
@@ -232,7 +231,7 @@ public final class Replica {
     return null;
   }
 
-  /** The replication state for {@code /api/v1/cluster}. */
+  /** The replication state for {@code /api/v1/cluster}; safe to call from any thread. */
   public JsonObject describe() {
     JsonObject json = new JsonObject().put("role", role).put("mode", mode.name().toLowerCase()).put("leader", leaderId)
         .put("term", term).put("index", state.index());

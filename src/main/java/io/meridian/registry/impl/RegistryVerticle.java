@@ -123,7 +123,8 @@ public final class RegistryVerticle extends RoleVerticle {
   }
 
   /** This node's part in the registry's replication, for {@code /api/v1/cluster}. */
+  @Override
   public JsonObject replication() {
-    return replica == null ? new JsonObject() : replica.describe();
+    return replica == null ? null : replica.describe();
   }
 }

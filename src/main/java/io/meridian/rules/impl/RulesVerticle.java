@@ -113,8 +113,9 @@ public final class RulesVerticle extends RoleVerticle {
   }
 
   /** This node's part in the rules' replication, for {@code /api/v1/cluster}. */
+  @Override
   public JsonObject replication() {
-    return replica == null ? new JsonObject() : replica.describe();
+    return replica == null ? null : replica.describe();
   }
 
   private static RuleKind require(RuleKind kind) {
