@@ -135,7 +135,9 @@ public final class Node implements NodeView {
       clusterManager = hazelcast;
       vertx = await(builder.with(options).withClusterManager(clusterManager).buildClustered(), timeout);
       nodeId = clusterManager.getNodeId();
-      membership = new HazelcastMembership(hazelcast.getHazelcastInstance(), nodeId, config.cluster().quorumSize());
+      membership = new HazelcastMembership(hazelcast.getHazelcastInstance(), config.cluster().quorumSize());
+      LOG.info("joined cluster '{}' as member {} (node {}) with {} member(s)", config.cluster().name(), membership.nodeId(),
+          nodeId, membership.members().size());
     } else {
       vertx = builder.build();
       nodeId = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(0, 12);
@@ -285,7 +287,8 @@ public final class Node implements NodeView {
     ports.forEach(portsJson::put);
     JsonObject cluster = new JsonObject().put("enabled", config.cluster().enabled());
     if (clusterManager != null) {
-      cluster.put("name", config.cluster().name()).put("members", new JsonArray(clusterManager.getNodes()));
+      cluster.put("name", config.cluster().name()).put("member", membership.nodeId())
+          .put("members", new JsonArray(clusterManager.getNodes()));
     }
     JsonObject replication = new JsonObject();
     for (RoleVerticle role : roles) {

@@ -16,8 +16,7 @@ import java.util.stream.Collectors;
 /**
  * The Hazelcast cluster's members as Meridian sees them: Hazelcast's member list (the same
  * order, oldest first, on every member) with each member's roles from the attribute
- * {@value HazelcastSetup#ROLES_ATTRIBUTE}. Member ids are the Hazelcast member UUIDs, which are
- * also the Vert.x node ids.
+ * {@value HazelcastSetup#ROLES_ATTRIBUTE}. Member ids are the Hazelcast member UUIDs.
  */
 public final class HazelcastMembership implements Membership {
 
@@ -26,9 +25,9 @@ public final class HazelcastMembership implements Membership {
   private final int quorumSize;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
-  public HazelcastMembership(HazelcastInstance hazelcast, String nodeId, int quorumSize) {
+  public HazelcastMembership(HazelcastInstance hazelcast, int quorumSize) {
     this.hazelcast = hazelcast;
-    this.nodeId = nodeId;
+    this.nodeId = hazelcast.getCluster().getLocalMember().getUuid().toString();
     this.quorumSize = quorumSize;
     hazelcast.getCluster().addMembershipListener(new MembershipListener() {
       @Override
