@@ -24,12 +24,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Verifies clustered mode's promise with three real JVMs on 127.0.0.1, every one running the
- * registry, rules, xDS and gateway roles: 1,000 instances and rules go in through node 1 (the
+ * registry, rules, xDS, gateway and telemetry roles: 1,000 instances and rules go in through node 1 (the
  * leader); node 1 is killed with SIGKILL; nodes 2 and 3 go on answering registry queries with
  * every acknowledged registration and rule, their gateways go on serving traffic (no error
  * later than 5 s after the kill), node 2 takes the lead and accepts writes; node 1 restarts on
  * its old data, rejoins as a follower and catches up with what it missed; a registry change made
- * on one node reaches the gateway of another.
+ * on one node reaches the gateway of another; scraping runs on exactly one node, the telemetry
+ * leader, which every node's telemetry API answers for, and moves with the leadership.
  */
 class ClusterFailoverIT {
 
@@ -110,6 +111,14 @@ class ClusterFailoverIT {
                   - {destination: {host: web, subset: v2}, weight: 50}
           """);
 
+      // one scraper in the cluster, on node 1, answering through every node
+      until("node 1 leads telemetry", Duration.ofSeconds(30), () -> "leader".equals(replication(0, "telemetry").getString("mode")));
+      until("nodes 2 and 3 follow node 1's telemetry", Duration.ofSeconds(30),
+          () -> "follower".equals(replication(1, "telemetry").getString("mode"))
+              && "follower".equals(replication(2, "telemetry").getString("mode")));
+      JsonObject targets = new JsonObject(nodes[2].get("/api/v1/telemetry/targets", TOKEN).body());
+      assertThat(targets.getValue("scraper")).as(targets.encode()).isNotNull();
+
       // traffic through the gateways of nodes 2 and 3, all along
       int[] gateways = {nodes[1].boundPort("gateway", TOKEN), nodes[2].boundPort("gateway", TOKEN)};
       for (int g : gateways) {
@@ -151,6 +160,12 @@ class ClusterFailoverIT {
           () -> "leader".equals(replication(1, "registry").getString("mode"))
               && "leader".equals(replication(1, "rules").getString("mode")));
       long leaderAfterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
+      until("node 2 leads telemetry (scraping moved)", Duration.ofSeconds(30),
+          () -> "leader".equals(replication(1, "telemetry").getString("mode")));
+      until("node 3 follows node 2's telemetry", Duration.ofSeconds(30),
+          () -> "follower".equals(replication(2, "telemetry").getString("mode")));
+      targets = new JsonObject(nodes[2].get("/api/v1/telemetry/targets", TOKEN).body());
+      assertThat(targets.getValue("scraper")).as(targets.encode()).isNotNull();
       // nodes 2 and 3 answer with every acknowledged registration and the rules
       for (int n : new int[] {1, 2}) {
         Set<String> ids = instanceIds(n);
@@ -197,6 +212,17 @@ class ClusterFailoverIT {
       assertThat(cluster.getJsonObject("quorum").getBoolean("ok")).isTrue();
       assertThat(cluster.getJsonObject("leaders").getString("registry"))
           .isEqualTo(new JsonObject(nodes[1].get("/api/v1/status", TOKEN).body()).getJsonObject("cluster").getString("member"));
+    } catch (AssertionError | Exception e) {
+      // what the nodes said about leadership and replication, for the failure's diagnosis
+      for (int i = 0; i < 3; i++) {
+        if (nodes[i] != null) {
+          int n = i + 1;
+          nodes[i].stdout().lines().filter(l -> l.contains("leading") || l.contains("following") || l.contains("sync")
+              || l.contains("taking over") || l.contains("WARN") || l.contains("ERROR"))
+              .forEach(l -> System.out.println("node " + n + ": " + l));
+        }
+      }
+      throw e;
     } finally {
       pool.shutdownNow();
       for (MeridianProcess node : nodes) {
@@ -219,7 +245,7 @@ class ClusterFailoverIT {
     env.put("MERIDIAN_CLUSTER_FAILURE_TIMEOUT", "3s");
     env.put("MERIDIAN_ADMIN_TOKEN", TOKEN);
     nodes[i] = MeridianProcess.start(work.resolve("n" + (i + 1)), env, admin[i], "--cluster", "--roles",
-        "registry,rules,xds,gateway");
+        "registry,rules,xds,gateway,telemetry");
   }
 
   private JsonObject replication(int node, String role) {

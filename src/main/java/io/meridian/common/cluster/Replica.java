@@ -297,15 +297,31 @@ public final class Replica {
     return forward(action, body, by, System.nanoTime() + FORWARD_RETRY_FOR.toNanos());
   }
 
-  private Future<JsonObject> forward(String action, JsonObject body, String by, long deadline) {
+  /**
+   * Runs an operation that needs the leader's state but changes nothing replicated (a query of
+   * data only the leader holds): here when this node leads, at the leader otherwise; no quorum
+   * is needed.
+   */
+  public Future<JsonObject> atLeader(String action, JsonObject body, String by, Writes local) {
     if (mode == Mode.LEADER) {
-      return write(action, body, by, forwarded);
+      return local.handle(action, body, by);
+    }
+    return forward(action, body, by, false, System.nanoTime() + FORWARD_RETRY_FOR.toNanos());
+  }
+
+  private Future<JsonObject> forward(String action, JsonObject body, String by, long deadline) {
+    return forward(action, body, by, true, deadline);
+  }
+
+  private Future<JsonObject> forward(String action, JsonObject body, String by, boolean change, long deadline) {
+    if (mode == Mode.LEADER) {
+      return change ? write(action, body, by, forwarded) : forwarded.handle(action, body, by);
     }
     String leader = leaderId;
     Future<JsonObject> attempt = leader == null || leader.equals(nodeId)
         ? Future.failedFuture(new ApiException(ErrorCode.NOT_LEADER, "no " + role + " leader yet"))
-        : request(leader, FORWARD, new JsonObject().put("action", action).put("body", body).put("by", by),
-            options.ackTimeout().toMillis()).map(Message::body);
+        : request(leader, FORWARD, new JsonObject().put("action", action).put("body", body).put("by", by)
+            .put("change", change), options.ackTimeout().toMillis()).map(Message::body);
     return attempt.recover(failure -> {
       // the leader moved, is not placed yet, or died before the membership says so: ask again
       // (a write that timed out may have been made: every write here is an idempotent upsert or
@@ -319,7 +335,7 @@ public final class Replica {
             : BusErrors.toApi(failure, "the " + role + " leader"));
       }
       Promise<JsonObject> retried = Promise.promise();
-      vertx.setTimer(100, t -> forward(action, body, by, deadline).onComplete(retried));
+      vertx.setTimer(100, t -> forward(action, body, by, change, deadline).onComplete(retried));
       return retried.future();
     });
   }
@@ -538,7 +554,8 @@ public final class Replica {
   }
 
   private void onForward(Message<JsonObject> message, JsonObject body) {
-    ApiException refused = refusal();
+    ApiException refused = body.getBoolean("change", true) ? refusal()
+        : mode == Mode.LEADER ? null : new ApiException(ErrorCode.NOT_LEADER, "this node does not lead the " + role + " role");
     Future<JsonObject> result = refused != null ? Future.failedFuture(refused)
         : forwarded.handle(body.getString("action", ""), body.getJsonObject("body", new JsonObject()),
             body.getString("by", "unknown"));
