@@ -4,7 +4,11 @@ import io.meridian.app.admin.AdminVerticle;
 import io.meridian.app.admin.NodeView;
 import io.meridian.app.auth.AdminToken;
 import io.meridian.app.auth.TokenRegistry;
+import io.meridian.app.cluster.HazelcastMembership;
 import io.meridian.app.cluster.HazelcastSetup;
+import io.meridian.common.cluster.LocalMembership;
+import io.meridian.common.cluster.Membership;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.meridian.common.Addresses;
 import io.meridian.common.config.MeridianConfig;
 import io.meridian.common.config.RoleNames;
@@ -44,6 +48,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -82,6 +87,7 @@ public final class Node implements NodeView {
   private TokenRegistry tokens;
   private Vertx vertx;
   private ClusterManager clusterManager;
+  private Membership membership;
   private AdminVerticle admin;
   private String adminDeployment;
   private volatile boolean ready;
@@ -125,12 +131,17 @@ public final class Node implements NodeView {
           .setHost(config.cluster().host())
           .setPort(config.cluster().busPort())
           .setClusterPublicHost(config.cluster().host());
-      clusterManager = HazelcastSetup.clusterManager(config.cluster());
+      HazelcastClusterManager hazelcast = HazelcastSetup.clusterManager(config.cluster(), config.roles());
+      clusterManager = hazelcast;
       vertx = await(builder.with(options).withClusterManager(clusterManager).buildClustered(), timeout);
       nodeId = clusterManager.getNodeId();
+      membership = new HazelcastMembership(hazelcast.getHazelcastInstance(), config.cluster().quorumSize());
+      LOG.info("joined cluster '{}' as member {} (node {}) with {} member(s)", config.cluster().name(), membership.nodeId(),
+          nodeId, membership.members().size());
     } else {
       vertx = builder.build();
       nodeId = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(0, 12);
+      membership = LocalMembership.single(nodeId, Set.copyOf(config.roles()));
     }
     vertx.eventBus().<JsonObject>consumer(Addresses.nodeStatus(nodeId), msg -> msg.reply(status()));
     // the node's own meters for the telemetry role's scraper, rendered off the event loop
@@ -150,7 +161,7 @@ public final class Node implements NodeView {
     adminDeployment = await(vertx.deployVerticle(admin), timeout);
     logToken();
 
-    RoleContext context = new RoleContext(nodeId, store, tokens, meters);
+    RoleContext context = new RoleContext(nodeId, store, tokens, meters, membership);
     JsonObject resolved = config.toJson(true);
     List<Future<String>> deployments = new ArrayList<>();
     for (RoleDescriptor descriptor : Roles.select(config.roles())) {
@@ -276,7 +287,15 @@ public final class Node implements NodeView {
     ports.forEach(portsJson::put);
     JsonObject cluster = new JsonObject().put("enabled", config.cluster().enabled());
     if (clusterManager != null) {
-      cluster.put("name", config.cluster().name()).put("members", new JsonArray(clusterManager.getNodes()));
+      cluster.put("name", config.cluster().name()).put("member", membership.nodeId())
+          .put("members", new JsonArray(clusterManager.getNodes()));
+    }
+    JsonObject replication = new JsonObject();
+    for (RoleVerticle role : roles) {
+      JsonObject state = role.replication();
+      if (state != null) {
+        replication.put(role.role(), state);
+      }
     }
     return new JsonObject()
         .put("version", Version.current().version())
@@ -288,6 +307,7 @@ public final class Node implements NodeView {
         .put("roles", roleArray)
         .put("ports", portsJson)
         .put("cluster", cluster)
+        .put("replication", replication)
         .put("dataDir", Path.of(config.data().dir()).toAbsolutePath().toString());
   }
 
@@ -314,6 +334,22 @@ public final class Node implements NodeView {
   @Override
   public List<String> memberIds() {
     return clusterManager == null ? List.of(nodeId) : List.copyOf(clusterManager.getNodes());
+  }
+
+  @Override
+  public JsonObject clusterView() {
+    JsonArray members = new JsonArray();
+    JsonObject leaders = new JsonObject();
+    List<io.meridian.common.cluster.Member> list = membership.members();
+    list.forEach(m -> members.add(m.toJson()));
+    for (String role : RoleNames.ALL) {
+      membership.leader(role).ifPresent(m -> leaders.put(role, m.id()));
+    }
+    return new JsonObject()
+        .put("members", members)
+        .put("leaders", leaders)
+        .put("quorum", new JsonObject().put("size", membership.quorumSize()).put("present", list.size())
+            .put("ok", membership.quorum()));
   }
 
   @Override

@@ -106,6 +106,16 @@ public final class Addresses {
     return PREFIX + "node." + requireSegment(nodeId) + ".status";
   }
 
+  /**
+   * Request/reply on each node running {@code role}: that role's replication (actions
+   * {@code entry}, {@code sync}, {@code synced}, {@code status}, {@code snapshot},
+   * {@code resync}) and writes forwarded to its leader ({@code forward}); see
+   * {@code io.meridian.common.cluster.Replica}.
+   */
+  public static String replica(String role, String nodeId) {
+    return PREFIX + "node." + requireSegment(nodeId) + ".replica." + requireSegment(role);
+  }
+
   private static String requireSegment(String segment) {
     if (segment == null || segment.isEmpty() || segment.indexOf('.') >= 0) {
       throw new IllegalArgumentException("address segment must be non-empty and without '.': " + segment);

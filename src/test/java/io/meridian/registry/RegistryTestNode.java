@@ -2,6 +2,8 @@ package io.meridian.registry;
 
 import io.meridian.common.auth.Principal;
 import io.meridian.common.auth.Role;
+import io.meridian.common.auth.TokenVerifier;
+import io.meridian.common.cluster.Membership;
 import io.meridian.common.config.RegistryOptions;
 import io.meridian.common.store.embedded.EmbeddedStore;
 import io.meridian.common.verticle.RoleContext;
@@ -34,14 +36,34 @@ public final class RegistryTestNode implements AutoCloseable {
   }
 
   public static RegistryTestNode start(Vertx vertx, Path dataDir, RegistryOptions options) throws Exception {
+    return start(vertx, dataDir, options, "test-node", null);
+  }
+
+  /** A registry replica with node id {@code nodeId} in the cluster {@code membership} describes (null: alone). */
+  public static RegistryTestNode start(Vertx vertx, Path dataDir, RegistryOptions options, String nodeId,
+      Membership membership) throws Exception {
     EmbeddedStore store = EmbeddedStore.open(dataDir, null);
-    RegistryVerticle verticle = new RegistryVerticle(new RoleContext("test-node", store,
-        token -> "secret-operator-token".equals(token) ? OPERATOR : null, new SimpleMeterRegistry()));
+    TokenVerifier tokens = token -> "secret-operator-token".equals(token) ? OPERATOR : null;
+    RoleContext context = membership == null ? new RoleContext(nodeId, store, tokens, new SimpleMeterRegistry())
+        : new RoleContext(nodeId, store, tokens, new SimpleMeterRegistry(), membership);
+    RegistryVerticle verticle = new RegistryVerticle(context);
     JsonObject config = new JsonObject()
         .put("registry", options.toJson())
         .put("consul", new JsonObject().put("host", "127.0.0.1").put("port", 0));
     String id = await(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
     return new RegistryTestNode(vertx, store, verticle, id);
+  }
+
+  /** This replica's place in the registry's replication ({@code mode}, {@code index}, {@code followers}). */
+  public JsonObject replication() {
+    return verticle.replication();
+  }
+
+  /** The instance ids in this node's durable store. */
+  public java.util.Set<String> storedIds() {
+    java.util.Set<String> ids = new java.util.TreeSet<>();
+    store.list("registry.instances", "").forEach(e -> ids.add(e.getKey()));
+    return ids;
   }
 
   int consulPort() {

@@ -195,9 +195,20 @@ public final class AdminVerticle extends VerticleBase {
     }
     Future.join(answers).onComplete(done -> {
       JsonArray members = new JsonArray();
-      answers.forEach(answer -> members.add(answer.result()));
+      answers.forEach(answer -> {
+        JsonObject status = answer.result();
+        // the member id that "leaders" names (the cluster's, not the node's own id)
+        JsonObject cluster = status.getJsonObject("cluster");
+        if (cluster != null && cluster.getString("member") != null) {
+          status.put("member", cluster.getString("member"));
+        }
+        members.add(status);
+      });
+      JsonObject view = node.clusterView();
       ApiResponses.json(ctx, 200, new JsonObject()
           .put("clustered", node.clustered())
+          .put("leaders", view.getJsonObject("leaders"))
+          .put("quorum", view.getJsonObject("quorum"))
           .put("members", members));
     });
   }

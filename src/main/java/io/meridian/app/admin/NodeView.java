@@ -17,6 +17,13 @@ public interface NodeView {
   /** Ids of every node of the cluster (just this node's id when not clustered). */
   java.util.List<String> memberIds();
 
+  /**
+   * The cluster as this node sees it: {@code members} (id, roles, address; oldest first),
+   * {@code leaders} (role → member id) and {@code quorum} ({@code size}, {@code present},
+   * {@code ok}).
+   */
+  JsonObject clusterView();
+
   /** Whether this node is part of a cluster. */
   boolean clustered();
 }

@@ -5,6 +5,7 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import io.meridian.common.config.ClusterOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.Collection;
 import java.util.regex.Pattern;
 
 /**
@@ -16,7 +17,11 @@ public final class HazelcastSetup {
 
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
-  public static HazelcastClusterManager clusterManager(ClusterOptions options) {
+  /** The member attribute carrying a member's roles (comma separated). */
+  static final String ROLES_ATTRIBUTE = "meridian.roles";
+
+  /** A cluster manager for a member running {@code roles}. */
+  public static HazelcastClusterManager clusterManager(ClusterOptions options, Collection<String> roles) {
     HazelcastClusterManager manager = new HazelcastClusterManager();
     Config config = manager.loadConfig();
     config.setClusterName(options.name());
@@ -24,6 +29,11 @@ public final class HazelcastSetup {
     config.setProperty("hazelcast.wait.seconds.before.join", "0");
     config.setProperty("hazelcast.logging.type", "slf4j");
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
+    // a killed member is noticed within failureTimeout (Hazelcast's default is 60 s)
+    long failureSeconds = Math.max(2, options.failureTimeout().toSeconds());
+    config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+    config.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(failureSeconds));
+    config.getMemberAttributeConfig().setAttribute(ROLES_ATTRIBUTE, String.join(",", roles));
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(options.port()).setPortAutoIncrement(true).setPortCount(20);
     if (IPV4.matcher(options.host()).matches()) {

@@ -2,6 +2,8 @@ package io.meridian.common.config;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.meridian.common.units.Durations;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -13,8 +15,11 @@ import java.util.List;
  * @param host     this node's address for cluster traffic (Hazelcast and the event bus)
  * @param port     Hazelcast member port (the next free one is taken when in use)
  * @param busPort  event-bus TCP port ({@code 0} = any free port)
+ * @param quorum   members needed to accept changes ({@code 0} = a majority of {@code members})
+ * @param failureTimeout how long a silent member stays in the cluster before it counts as gone
  */
-public record ClusterOptions(boolean enabled, List<String> members, String name, String host, int port, int busPort) {
+public record ClusterOptions(boolean enabled, List<String> members, String name, String host, int port, int busPort,
+    int quorum, Duration failureTimeout) {
 
   public ClusterOptions {
     members = List.copyOf(members);
@@ -37,7 +42,14 @@ public record ClusterOptions(boolean enabled, List<String> members, String name,
     String host = r.string("host", "127.0.0.1");
     int port = r.intValue("port", 5701, 1, 65535);
     int busPort = r.port("busPort", 0);
-    return new ClusterOptions(enabled, members, name, host, port, busPort);
+    int quorum = r.intValue("quorum", 0, 0, 1000);
+    Duration failureTimeout = r.duration("failureTimeout", Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofMinutes(5));
+    return new ClusterOptions(enabled, members, name, host, port, busPort, quorum, failureTimeout);
+  }
+
+  /** Members needed to accept changes: {@link #quorum} when set, else a majority of {@link #members}. */
+  public int quorumSize() {
+    return quorum > 0 ? quorum : members.size() / 2 + 1;
   }
 
   public JsonObject toJson() {
@@ -47,6 +59,8 @@ public record ClusterOptions(boolean enabled, List<String> members, String name,
         .put("name", name)
         .put("host", host)
         .put("port", port)
-        .put("busPort", busPort);
+        .put("busPort", busPort)
+        .put("quorum", quorum)
+        .put("failureTimeout", Durations.format(failureTimeout));
   }
 }

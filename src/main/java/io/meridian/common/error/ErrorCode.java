@@ -17,7 +17,9 @@ public enum ErrorCode {
   TOO_MANY_REQUESTS(429, "too_many_requests"),
   INTERNAL(500, "internal"),
   UNAVAILABLE(503, "unavailable"),
-  TIMEOUT(504, "timeout");
+  TIMEOUT(504, "timeout"),
+  /** 503: this node does not lead the role (yet); the caller retries at the leader. */
+  NOT_LEADER(503, "not_leader");
 
   private final int status;
   private final String code;

@@ -47,6 +47,34 @@ public final class DurableIndex {
     return index;
   }
 
+  /**
+   * Moves the index up to {@code taken} (an index another node handed out and this one now
+   * holds); like {@link #next}, adds a new ceiling to {@code batch} when needed. Never moves it
+   * down.
+   */
+  public void advanceTo(long taken, WriteBatch batch) {
+    if (taken <= index) {
+      return;
+    }
+    index = taken;
+    if (index >= ceiling) {
+      ceiling = index + STEP;
+      batch.put(map, key, Long.toString(ceiling));
+    }
+  }
+
+  /**
+   * Sets the index to {@code installed} (a replica installed a snapshot taken at that index),
+   * downwards too; the persisted ceiling stays where it is if higher.
+   */
+  public void resetTo(long installed, WriteBatch batch) {
+    index = installed;
+    if (index >= ceiling) {
+      ceiling = index + STEP;
+      batch.put(map, key, Long.toString(ceiling));
+    }
+  }
+
   /** A batch persisting a fresh ceiling: write it once after loading, before handing out indexes. */
   public WriteBatch reserve() {
     ceiling = index + STEP;

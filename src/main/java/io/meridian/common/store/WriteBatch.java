@@ -42,6 +42,29 @@ public final class WriteBatch {
     return List.copyOf(ops);
   }
 
+  /** The operations as JSON, {@code [[map, key, value or null], …]} (to send a batch to another node). */
+  public io.vertx.core.json.JsonArray toJson() {
+    io.vertx.core.json.JsonArray json = new io.vertx.core.json.JsonArray();
+    for (Op op : ops) {
+      json.add(new io.vertx.core.json.JsonArray().add(op.map()).add(op.key()).add(op.value()));
+    }
+    return json;
+  }
+
+  /** The batch {@link #toJson} wrote. */
+  public static WriteBatch fromJson(io.vertx.core.json.JsonArray json) {
+    WriteBatch batch = new WriteBatch();
+    for (int i = 0; i < json.size(); i++) {
+      io.vertx.core.json.JsonArray op = json.getJsonArray(i);
+      if (op.getString(2) == null) {
+        batch.delete(op.getString(0), op.getString(1));
+      } else {
+        batch.put(op.getString(0), op.getString(1), op.getString(2));
+      }
+    }
+    return batch;
+  }
+
   /** Checks a map name: lower-case letters, digits, {@code . _ -}, starting with a letter, ≤ 64 chars. */
   public static String checkMap(String map) {
     if (map == null || !MAP_NAME.matcher(map).matches()) {

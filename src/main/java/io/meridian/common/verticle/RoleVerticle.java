@@ -1,6 +1,7 @@
 package io.meridian.common.verticle;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.VerticleBase;
 import java.util.Map;
 import java.util.Objects;
@@ -96,6 +97,15 @@ public abstract class RoleVerticle extends VerticleBase {
   /** The role's name. */
   public String role() {
     return role;
+  }
+
+  /**
+   * This node's part in the role's replication across the cluster ({@code mode}, {@code leader},
+   * {@code term}, {@code index}, the leader's {@code followers}), or {@code null} for a role
+   * that replicates nothing; safe to call from any thread.
+   */
+  public JsonObject replication() {
+    return null;
   }
 
   /** A consistent snapshot for status and readiness; safe to call from any thread. */

@@ -303,6 +303,7 @@ public final class GatewayVerticle extends RoleVerticle {
         .put("tls", options.tls() != null)
         .put("advertise", options.advertise())
         .put("instances", registry == null ? 0 : registry.instances().size())
+        .put("registryIndex", registry == null ? 0 : registry.index())
         .put("ready", runtime != null && runtime.ready());
   }
 

@@ -8,9 +8,11 @@ import io.meridian.common.error.ApiException;
 import io.meridian.common.http.ApiResponses;
 import io.meridian.common.http.TokenAuth;
 import io.meridian.common.json.StrictJson;
+import io.meridian.common.verticle.BusService;
 import io.meridian.registry.HealthStatus;
 import io.meridian.registry.Instance;
 import io.meridian.registry.InstanceSpec;
+import io.meridian.registry.RegistryClient;
 import io.meridian.registry.RegistryEvent;
 import io.meridian.registry.ServiceBinding;
 import io.vertx.core.Future;
@@ -47,15 +49,17 @@ final class ConsulApi {
 
   private final Vertx vertx;
   private final RegistryService registry;
+  private final BusService.Dispatch writes;
   private final TokenVerifier tokens;
   private final String nodeId;
   private final ConsulMapping mapping;
   private final long maxBodySize;
 
-  ConsulApi(Vertx vertx, RegistryService registry, TokenVerifier tokens, String nodeId, ConsulMapping mapping,
+  ConsulApi(Vertx vertx, RegistryService registry, BusService.Dispatch writes, TokenVerifier tokens, String nodeId, ConsulMapping mapping,
       long maxBodySize) {
     this.vertx = vertx;
     this.registry = registry;
+    this.writes = writes;
     this.tokens = tokens;
     this.nodeId = nodeId;
     this.mapping = mapping;
@@ -74,7 +78,8 @@ final class ConsulApi {
 
     router.put("/v1/agent/service/register").handler(register).handler(this::registerService);
     router.put("/v1/agent/service/deregister/:id").handler(register).handler(ctx ->
-        registry.deregister(ctx.pathParam("id"), "deregistered through the Consul API by " + by(ctx))
+        writes.handle(RegistryClient.DEREGISTER, new JsonObject().put("id", ctx.pathParam("id"))
+                .put("reason", "deregistered through the Consul API by " + by(ctx)), by(ctx))
             .onSuccess(v -> ok(ctx.response())).onFailure(ctx::fail));
     for (String verb : List.of("pass", "warn", "fail")) {
       String status = verb.equals("pass") ? HealthStatus.PASSING : verb.equals("warn") ? HealthStatus.WARNING : HealthStatus.CRITICAL;
@@ -108,13 +113,14 @@ final class ConsulApi {
     String body = ctx.body().asString();
     JsonObject consul = StrictJson.parseObject(body == null ? "" : body);
     ConsulMapping.Translated translated = mapping.registration(consul, namespace(ctx));
-    InstanceParser.Parsed parsed;
     try {
-      parsed = registry.parser().parse(translated.registration());
+      // checked here, so that errors name the Consul fields; the leader parses it again
+      registry.parser().parse(translated.registration());
     } catch (ApiException e) {
       throw ApiException.badRequest(translated.consulField(e.field()), e.getMessage());
     }
-    registry.register(parsed.spec(), parsed.warnings(), by(ctx)).onSuccess(v -> ok(ctx.response())).onFailure(ctx::fail);
+    writes.handle(RegistryClient.REGISTER, new JsonObject().put("body", translated.registration().encode()), by(ctx))
+        .onSuccess(v -> ok(ctx.response())).onFailure(ctx::fail);
   }
 
   private void updateCheck(RoutingContext ctx, String status, String output) {
@@ -124,7 +130,8 @@ final class ConsulApi {
       ctx.fail(ApiException.notFound("no check '" + checkId + "'"));
       return;
     }
-    registry.heartbeat(instance.id(), status, output).onSuccess(v -> ok(ctx.response())).onFailure(ctx::fail);
+    writes.handle(RegistryClient.HEARTBEAT, new JsonObject().put("id", instance.id()).put("status", status)
+        .put("output", output), by(ctx)).onSuccess(v -> ok(ctx.response())).onFailure(ctx::fail);
   }
 
   private void agentServices(RoutingContext ctx) {

@@ -17,6 +17,12 @@ final class EventRing {
     this.events = new RegistryEvent[capacity];
   }
 
+  /** Forgets every event (a replica installed a snapshot: watchers behind it must reload). */
+  void clear() {
+    java.util.Arrays.fill(events, null);
+    count = 0;
+  }
+
   void add(RegistryEvent event) {
     events[(int) (count++ % events.length)] = event;
   }

@@ -2,6 +2,7 @@ package io.meridian.registry.impl;
 
 import io.meridian.common.Addresses;
 import io.meridian.common.units.Durations;
+import io.meridian.common.cluster.Replica;
 import io.meridian.common.config.RegistryOptions;
 import io.meridian.common.error.ApiException;
 import io.meridian.common.error.ErrorCode;
@@ -54,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * refuses further changes). Health transitions are not durable, but take indexes too; the
  * index survives restarts through a persisted ceiling, so it never goes backwards.
  */
-final class RegistryService {
+final class RegistryService implements Replica.State {
 
   static final String MAP = "registry.instances";
   static final String META = "registry.meta";
@@ -64,7 +65,8 @@ final class RegistryService {
 
   private static final Logger LOG = LoggerFactory.getLogger("io.meridian.registry.service");
 
-  private record Pending(RegistryEvent event, Future<Void> durable, Promise<JsonObject> reply, JsonObject replyBody) {
+  private record Pending(RegistryEvent event, Future<Void> durable, Promise<JsonObject> reply, JsonObject replyBody,
+      boolean broadcast) {
   }
 
   private record Waiter(Predicate<RegistryEvent> filter, Runnable answer, long timer) {
@@ -84,6 +86,8 @@ final class RegistryService {
   private final MeterRegistry meters;
   private final MultiGauge instancesGauge;
   private HealthChecks checks;
+  private Replica replica;
+  private boolean leading;
   private long waiterSeq;
   private DurableIndex durableIndex;
   private long index;
@@ -107,20 +111,20 @@ final class RegistryService {
     this.checks = checks;
   }
 
+  /** The replica every change goes through (set before the first change). */
+  void replica(Replica replica) {
+    this.replica = replica;
+  }
+
   /** Loads the durable registrations, restores the index and persists a new ceiling. */
   Future<Void> load() {
     long maxIndex = 0;
     String now = Instant.now().toString();
-    long nowNanos = System.nanoTime();
     for (Map.Entry<String, String> e : store.list(MAP, "")) {
       Instance stored = Instance.fromJson(new JsonObject(e.getValue()));
-      HealthPolicy health = stored.spec().health();
       // after a restart every instance is passing until its next heartbeat window or check says otherwise
       Instance loaded = stored.withStatus(new HealthStatus(HealthStatus.PASSING, "registry restarted", now, now), stored.modifyIndex());
       state.put(loaded);
-      if (health.isTtl()) {
-        ttlDeadlines.put(loaded.id(), nowNanos + health.ttl().toNanos());
-      }
       maxIndex = Math.max(maxIndex, stored.modifyIndex());
     }
     durableIndex = new DurableIndex(store, META, CEILING_KEY, maxIndex);
@@ -131,13 +135,100 @@ final class RegistryService {
     return store.write(durableIndex.reserve());
   }
 
-  /** Starts the active checks of every loaded instance (after {@link #healthChecks}). */
-  void startChecks() {
+  // ---- replication -------------------------------------------------------------------------
+
+  /**
+   * Starts or stops the leader's work: TTL windows (each starts afresh: heartbeats went to the
+   * previous leader), deregistration deadlines of critical instances, active checks.
+   */
+  @Override
+  public void leading(boolean lead) {
+    leading = lead;
+    ttlDeadlines.clear();
+    criticalSince.clear();
+    if (!lead) {
+      if (checks != null) {
+        state.all().forEach(i -> checks.cancel(i.id()));
+      }
+      return;
+    }
+    long now = System.nanoTime();
     for (Instance i : state.all()) {
-      if (i.spec().health().isActive()) {
+      HealthPolicy health = i.spec().health();
+      if (health.isTtl()) {
+        ttlDeadlines.put(i.id(), now + health.ttl().toNanos());
+      }
+      trackStatus(i.id(), i.status() == null ? HealthStatus.PASSING : i.status().state());
+      if (checks != null && health.isActive()) {
         checks.schedule(i, true);
       }
     }
+  }
+
+  boolean isLeading() {
+    return leading;
+  }
+
+  @Override
+  public JsonObject snapshot() {
+    return new JsonObject().put("instances", new JsonArray(state.all().stream().map(Instance::toJson).toList()));
+  }
+
+  @Override
+  public Future<Void> install(long installed, JsonObject snapshot) {
+    WriteBatch batch = new WriteBatch();
+    Map<String, Instance> incoming = new HashMap<>();
+    for (Object o : snapshot.getJsonArray("instances", new JsonArray())) {
+      Instance i = Instance.fromJson((JsonObject) o);
+      incoming.put(i.id(), i);
+    }
+    for (Map.Entry<String, String> e : store.list(MAP, "")) {
+      if (!incoming.containsKey(e.getKey())) {
+        batch.delete(MAP, e.getKey());
+      }
+    }
+    for (Instance i : List.copyOf(state.all())) {
+      state.remove(i.id());
+    }
+    for (Instance i : incoming.values()) {
+      state.put(i);
+      batch.put(MAP, i.id(), i.toStoredJson().encode());
+    }
+    durableIndex.resetTo(installed, batch);
+    index = installed;
+    published = installed;
+    ring.clear();
+    releaseWaiters();
+    refreshInstanceGauge();
+    LOG.info("installed the leader's snapshot: {} instances at index {}", incoming.size(), installed);
+    return store.write(batch);
+  }
+
+  /** A change the leader made: applied to memory now, durable when the future completes, published here only. */
+  @Override
+  public Future<Void> apply(long idx, JsonObject entry) {
+    RegistryEvent event = RegistryEvent.fromJson(entry);
+    WriteBatch batch = new WriteBatch();
+    Instance instance = event.instance();
+    if (RegistryEvent.DEREGISTERED.equals(event.type())) {
+      state.remove(event.id());
+      batch.delete(MAP, event.id());
+    } else {
+      state.put(instance);
+      if (!RegistryEvent.HEALTH.equals(event.type())) {
+        batch.put(MAP, instance.id(), instance.toStoredJson().encode());
+      }
+    }
+    durableIndex.advanceTo(idx, batch);
+    index = idx;
+    Future<Void> durable = batch.isEmpty() ? Future.succeededFuture() : store.write(batch);
+    Promise<Void> done = Promise.promise();
+    pipeline.add(new Pending(event, durable, null, null, false));
+    durable.onComplete(ar -> {
+      drain();
+      done.handle(ar);
+    });
+    return done.future();
   }
 
   // ---- writes ------------------------------------------------------------------------------
@@ -260,13 +351,16 @@ final class RegistryService {
   /** An active check's verdict (from {@link HealthChecks}). */
   void checkResult(String id, String status, String output) {
     Instance instance = state.get(id);
-    if (instance != null) {
+    if (instance != null && leading) {
       setStatus(instance, status, output, "check");
     }
   }
 
   /** Marks expired TTLs critical and deregisters instances critical for longer than deregisterAfter. */
   void sweep() {
+    if (!leading) {
+      return;
+    }
     long now = System.nanoTime();
     List<String> expired = new ArrayList<>();
     for (Map.Entry<String, Long> e : ttlDeadlines.entrySet()) {
@@ -341,9 +435,15 @@ final class RegistryService {
     return index;
   }
 
-  private Future<JsonObject> enqueue(RegistryEvent event, Future<Void> durable, JsonObject replyBody) {
+  /**
+   * Queues a change made here (the leader) for publication: once it is durable here and on
+   * every in-sync follower, and every earlier change is published.
+   */
+  private Future<JsonObject> enqueue(RegistryEvent event, Future<Void> localDurable, JsonObject replyBody) {
     Promise<JsonObject> reply = replyBody == null ? null : Promise.promise();
-    pipeline.add(new Pending(event, durable, reply, replyBody));
+    Future<Void> durable = replica == null ? localDurable
+        : Future.all(localDurable, replica.replicate(event.index(), event.toJson())).mapEmpty();
+    pipeline.add(new Pending(event, durable, reply, replyBody, true));
     durable.onComplete(ar -> drain());
     return reply == null ? Future.succeededFuture() : reply.future();
   }
@@ -361,17 +461,19 @@ final class RegistryService {
         }
         continue;
       }
-      publish(p.event());
+      publish(p.event(), p.broadcast());
       if (p.reply() != null) {
         p.reply().complete(p.replyBody());
       }
     }
   }
 
-  private void publish(RegistryEvent event) {
+  private void publish(RegistryEvent event, boolean broadcast) {
     published = event.index();
     ring.add(event);
-    vertx.eventBus().publish(Addresses.REGISTRY_EVENTS, event.toJson());
+    if (broadcast) {
+      vertx.eventBus().publish(Addresses.REGISTRY_EVENTS, event.toJson());
+    }
     eventCounters.computeIfAbsent(event.type(), t -> Counter.builder("meridian.registry.events")
         .description("Registry change events published").tag("type", t).register(meters)).increment();
     if (!waiters.isEmpty()) {
@@ -549,7 +651,8 @@ final class RegistryService {
     instancesGauge.register(rows, true);
   }
 
-  long index() {
+  @Override
+  public long index() {
     return index;
   }
 

@@ -1,7 +1,9 @@
 package io.meridian.registry.impl;
 
 import io.meridian.common.Addresses;
+import io.meridian.common.cluster.Replica;
 import io.meridian.common.config.ListenerOptions;
+import io.meridian.common.config.RoleNames;
 import io.meridian.common.config.RegistryOptions;
 import io.meridian.common.error.ApiException;
 import io.meridian.common.verticle.BusService;
@@ -32,6 +34,7 @@ public final class RegistryVerticle extends RoleVerticle {
   static final long SWEEP_MILLIS = 250;
 
   private RegistryService service;
+  private Replica replica;
   private HealthChecks checks;
   private MessageConsumer<JsonObject> consumer;
   private HttpServer consulServer;
@@ -51,11 +54,14 @@ public final class RegistryVerticle extends RoleVerticle {
     return service.load().compose(v -> {
       checks = new HealthChecks(vertx, service, options.maxConcurrentChecks());
       service.healthChecks(checks);
-      service.startChecks();
+      replica = new Replica(vertx, roleContext.store(), RoleNames.REGISTRY, roleContext.membership(), service, Replica.Options.DEFAULT);
+      service.replica(replica);
+      return replica.start(this::write).compose(x -> replica.settled());
+    }).compose(v -> {
       consumer = vertx.eventBus().consumer(Addresses.REGISTRY, BusService.handler(this::dispatch));
       sweepTimer = vertx.setPeriodic(SWEEP_MILLIS, t -> service.sweep());
       gaugeTimer = vertx.setPeriodic(5000, t -> service.refreshInstanceGauge());
-      ConsulApi consulApi = new ConsulApi(vertx, service, roleContext.tokens(), roleContext.nodeId(),
+      ConsulApi consulApi = new ConsulApi(vertx, service, this::dispatch, roleContext.tokens(), roleContext.nodeId(),
           new ConsulMapping(options), options.maxBodySize());
       consulServer = vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(10).setIdleTimeoutUnit(TimeUnit.MINUTES))
           .requestHandler(consulApi.router());
@@ -78,17 +84,20 @@ public final class RegistryVerticle extends RoleVerticle {
       checks.close();
     }
     Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    if (replica != null) {
+      unregistered = Future.all(unregistered, replica.stop()).mapEmpty();
+    }
     Future<Void> closed = consulServer == null ? Future.succeededFuture() : consulServer.shutdown(5, TimeUnit.SECONDS);
     return Future.all(unregistered, closed);
   }
 
+  /** The registry's bus API: writes go to the leader (here or forwarded), reads are answered here. */
   private Future<JsonObject> dispatch(String action, JsonObject body, String by) {
     long since = body.getLong("index", 0L);
     Duration wait = Duration.ofMillis(body.getLong("waitMs", 0L));
     return switch (action) {
-      case RegistryClient.REGISTER -> service.register(body.getString("body"), by);
-      case RegistryClient.DEREGISTER -> service.deregister(body.getString("id"), "deregistered by " + by);
-      case RegistryClient.HEARTBEAT -> service.heartbeat(body.getString("id"), body.getString("status"), body.getString("output"));
+      case RegistryClient.REGISTER, RegistryClient.DEREGISTER, RegistryClient.HEARTBEAT ->
+          replica.write(action, body, by, this::write);
       case RegistryClient.GET -> Future.succeededFuture(service.get(body.getString("id")));
       case RegistryClient.INSTANCES -> service.instancesQuery(body.getString("tenant"), body.getString("service"),
           body.getString("plane"), body.getString("kind"), since, wait);
@@ -101,5 +110,22 @@ public final class RegistryVerticle extends RoleVerticle {
       case RegistryClient.PLANES -> Future.succeededFuture(service.planes());
       default -> Future.failedFuture(ApiException.badRequest(Addresses.HEADER_ACTION, "unknown registry action '" + action + "'"));
     };
+  }
+
+  /** A write, run on the leader (this node when it leads, or forwarded here by another member). */
+  private Future<JsonObject> write(String action, JsonObject body, String by) {
+    return switch (action) {
+      case RegistryClient.REGISTER -> service.register(body.getString("body"), by);
+      case RegistryClient.DEREGISTER -> service.deregister(body.getString("id"),
+          body.getString("reason", "deregistered by " + by));
+      case RegistryClient.HEARTBEAT -> service.heartbeat(body.getString("id"), body.getString("status"), body.getString("output"));
+      default -> Future.failedFuture(ApiException.badRequest(Addresses.HEADER_ACTION, "'" + action + "' is not a registry write"));
+    };
+  }
+
+  /** This node's part in the registry's replication, for {@code /api/v1/cluster}. */
+  @Override
+  public JsonObject replication() {
+    return replica == null ? null : replica.describe();
   }
 }

@@ -4,6 +4,7 @@ import io.meridian.common.Addresses;
 import io.meridian.common.config.RulesOptions;
 import io.meridian.common.error.ApiException;
 import io.meridian.common.error.ErrorCode;
+import io.meridian.common.cluster.Replica;
 import io.meridian.common.store.DurableIndex;
 import io.meridian.common.store.Store;
 import io.meridian.common.store.WriteBatch;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * are serialized (each validated against the state the previous one left), each batch is one
  * durable store write, and events are published only after it.
  */
-final class RulesService {
+final class RulesService implements Replica.State {
 
   static final String CURRENT = "rules.current";
   static final String HISTORY = "rules.history";
@@ -59,6 +60,7 @@ final class RulesService {
   private Future<?> queue = Future.succeededFuture();
   private DurableIndex durableIndex;
   private long index;
+  private Replica replica;
 
   RulesService(Vertx vertx, Store store, RulesOptions options, Supplier<RuleValidator.Facts> facts) {
     this.vertx = vertx;
@@ -80,8 +82,99 @@ final class RulesService {
     return store.write(durableIndex.reserve());
   }
 
-  long index() {
+  @Override
+  public long index() {
     return index;
+  }
+
+  /** The replica every change goes through (set before the first change). */
+  void replica(Replica replica) {
+    this.replica = replica;
+  }
+
+  // ---- replication -------------------------------------------------------------------------
+
+  /** Writes {@code batch} here and on every in-sync follower, which also record {@code events}. */
+  private Future<Void> durable(WriteBatch batch, long lastIndex, List<JsonObject> events) {
+    Future<Void> local = store.write(batch);
+    if (replica == null) {
+      return local;
+    }
+    WriteBatch shared = new WriteBatch();
+    batch.ops().stream().filter(op -> !op.map().equals(META)).forEach(op -> {
+      if (op.value() == null) {
+        shared.delete(op.map(), op.key());
+      } else {
+        shared.put(op.map(), op.key(), op.value());
+      }
+    });
+    JsonObject entry = new JsonObject().put("batch", shared.toJson()).put("events", new JsonArray(events));
+    return Future.all(local, replica.replicate(lastIndex, entry)).mapEmpty();
+  }
+
+  @Override
+  public JsonObject snapshot() {
+    // the visible rules (consistent with index); history may hold a revision being written: harmless
+    JsonObject current = new JsonObject();
+    rules.forEach((key, rule) -> current.put(key, rule.toJson().encode()));
+    JsonObject history = new JsonObject();
+    store.list(HISTORY, "").forEach(e -> history.put(e.getKey(), e.getValue()));
+    return new JsonObject().put("current", current).put("history", history);
+  }
+
+  @Override
+  public Future<Void> install(long installed, JsonObject snapshot) {
+    WriteBatch batch = new WriteBatch();
+    JsonObject current = snapshot.getJsonObject("current", new JsonObject());
+    JsonObject history = snapshot.getJsonObject("history", new JsonObject());
+    store.list(CURRENT, "").forEach(e -> {
+      if (!current.containsKey(e.getKey())) {
+        batch.delete(CURRENT, e.getKey());
+      }
+    });
+    store.list(HISTORY, "").forEach(e -> {
+      if (!history.containsKey(e.getKey())) {
+        batch.delete(HISTORY, e.getKey());
+      }
+    });
+    rules.clear();
+    current.forEach(e -> {
+      batch.put(CURRENT, e.getKey(), (String) e.getValue());
+      Rule rule = Rule.fromJson(new JsonObject((String) e.getValue()));
+      rules.put(rule.key(), rule);
+    });
+    history.forEach(e -> batch.put(HISTORY, e.getKey(), (String) e.getValue()));
+    durableIndex.resetTo(installed, batch);
+    index = installed;
+    recentEvents.clear();
+    LOG.info("installed the leader's snapshot: {} rules at index {}", rules.size(), installed);
+    return store.write(batch);
+  }
+
+  @Override
+  public Future<Void> apply(long idx, JsonObject entry) {
+    WriteBatch batch = WriteBatch.fromJson(entry.getJsonArray("batch", new JsonArray()));
+    for (WriteBatch.Op op : batch.ops()) {
+      if (op.map().equals(CURRENT)) {
+        if (op.value() == null) {
+          rules.remove(op.key());
+        } else {
+          rules.put(op.key(), Rule.fromJson(new JsonObject(op.value())));
+        }
+      }
+    }
+    durableIndex.advanceTo(idx, batch);
+    index = idx;
+    for (Object e : entry.getJsonArray("events", new JsonArray())) {
+      remember((JsonObject) e);
+    }
+    return store.write(batch);
+  }
+
+  /** Only the leader writes; followers need nothing else from leading. */
+  @Override
+  public void leading(boolean leading) {
+    // the rules role has no singleton work
   }
 
   int size() {
@@ -159,9 +252,10 @@ final class RulesService {
       String now = Instant.now().toString();
       batch.delete(CURRENT, key);
       batch.put(HISTORY, historyKey(key, revision), historyRecord(revision, now, by, "deleted", idx, current.toDocument()).encode());
-      return store.write(batch).map(v -> {
+      JsonObject event = event(idx, "deleted", current, by);
+      return durable(batch, idx, List.of(event)).map(v -> {
         rules.remove(key);
-        publish(idx, "deleted", current, by);
+        publish(event);
         return new JsonObject().put("index", idx).put("deleted", current.toJson());
       });
     });
@@ -260,13 +354,17 @@ final class RulesService {
       return Future.succeededFuture(results(checked, Map.of(), false));
     }
     pruneHistory(batch, written);
-    return store.write(batch).map(v -> {
+    List<JsonObject> events = new ArrayList<>();
+    for (int i = 0; i < written.size(); i++) {
+      events.add(event(written.get(i).resourceVersion(), actions.get(i), written.get(i), by));
+    }
+    return durable(batch, written.get(written.size() - 1).resourceVersion(), events).map(v -> {
       Map<String, Rule> byKey = new LinkedHashMap<>();
       for (int i = 0; i < written.size(); i++) {
         Rule rule = written.get(i);
         rules.put(rule.key(), rule);
         byKey.put(rule.key(), rule);
-        publish(rule.resourceVersion(), actions.get(i), rule, by);
+        publish(events.get(i));
       }
       return results(checked, byKey, false);
     });
@@ -369,9 +467,8 @@ final class RulesService {
     return durableIndex.next(batch);
   }
 
-  private void publish(long idx, String type, Rule rule, String by) {
-    index = Math.max(index, idx);
-    JsonObject event = new JsonObject()
+  private static JsonObject event(long idx, String type, Rule rule, String by) {
+    return new JsonObject()
         .put("index", idx)
         .put("type", type)
         .put("kind", rule.kind().kind())
@@ -379,11 +476,20 @@ final class RulesService {
         .put("name", rule.name())
         .put("by", by)
         .put("rule", rule.toJson());
+  }
+
+  /** Makes a change visible here and tells every node (the leader only). */
+  private void publish(JsonObject event) {
+    remember(event);
+    vertx.eventBus().publish(Addresses.RULES_EVENTS, event);
+  }
+
+  private void remember(JsonObject event) {
+    index = Math.max(index, event.getLong("index"));
     recentEvents.addLast(event);
     while (recentEvents.size() > options.eventsRetained()) {
       recentEvents.removeFirst();
     }
-    vertx.eventBus().publish(Addresses.RULES_EVENTS, event);
   }
 
   // ---- history -----------------------------------------------------------------------------

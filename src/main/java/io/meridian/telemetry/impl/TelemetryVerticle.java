@@ -7,7 +7,10 @@ import io.meridian.common.verticle.BusService;
 import io.meridian.common.verticle.RoleContext;
 import io.meridian.common.verticle.RoleVerticle;
 import io.meridian.telemetry.TelemetryClient;
+import io.meridian.common.cluster.Replica;
+import io.meridian.common.config.RoleNames;
 import io.meridian.telemetry.impl.scrape.Scraper;
+import io.meridian.telemetry.impl.trace.ZipkinJson;
 import io.meridian.telemetry.impl.trace.Traces;
 
 import io.meridian.telemetry.impl.query.SeriesQueries;
@@ -34,6 +37,10 @@ public final class TelemetryVerticle extends RoleVerticle {
   /** Stopped in reverse order of start. */
   private final List<java.util.function.Supplier<Future<?>>> stops = new ArrayList<>();
   private MessageConsumer<JsonObject> consumer;
+  private Replica replica;
+  private volatile Scraper scraper;
+  /** Action: spans another telemetry node passes to the leader ({@code {"spans": [Zipkin v2 …]}}). */
+  static final String SPANS = "spans";
   /** The time series (docs/telemetry.md): the scraper writes, the queries and /federate read. */
   private MemorySeriesStore seriesStore;
   /** How often the series store applies its retention. */
@@ -69,28 +76,36 @@ public final class TelemetryVerticle extends RoleVerticle {
     });
     // --- end series + queries ---
 
-    consumer = vertx.eventBus().consumer(Addresses.TELEMETRY, BusService.handler(this::dispatch));
     List<Future<?>> starting = new ArrayList<>();
 
-    // --- scraper ---
-    Scraper scraper = null;
+    // --- scraper: on the telemetry leader only (started and stopped by leading(), below) ---
     if (!options.scrape().enabled()) {
       log.info("scraper disabled (telemetry.scrape.enabled: false)");
-    } else {
-      scraper = new Scraper(vertx, options.scrape(), seriesStore, roleContext.meters());
-      scraper.start();
-      stops.add(scraper::stop);
     }
-    Scraper running = scraper;
-    action(TelemetryClient.TARGETS, body -> running == null
+    action(TelemetryClient.TARGETS, body -> scraper == null
         ? Future.succeededFuture(new JsonObject().put("targets", new io.vertx.core.json.JsonArray()).put("scraper", (Object) null))
-        : running.targets(body));
+        : scraper.targets(body));
+    stops.add(() -> scraper == null ? Future.succeededFuture() : scraper.stop());
     // --- end scraper ---
 
     // --- traces ---
     Traces traces = new Traces(vertx, options.traces(), options.export(), roleContext.meters());
     action(TelemetryClient.TRACES_QUERY, traces::query);
     action(TelemetryClient.TRACES_GET, traces::get);
+    action(SPANS, body -> {
+      traces.intake().fromBus(body.getJsonArray("spans", new io.vertx.core.json.JsonArray()));
+      return Future.succeededFuture(new JsonObject());
+    });
+    // spans reaching a node that does not lead go to the leader, which holds the traces
+    traces.intake().forwardWhen(spans -> {
+      if (replica == null || replica.leading()) {
+        return false;
+      }
+      replica.atLeader(SPANS, new JsonObject().put("spans", new io.vertx.core.json.JsonArray(ZipkinJson.encode(spans))),
+          "telemetry", this::dispatch).onFailure(e -> log.warn("{} spans not passed to the telemetry leader: {}",
+          spans.size(), e.getMessage()));
+      return true;
+    });
     stops.add(traces::stop);
     starting.add(traces.start(Addresses.TELEMETRY_SPANS, options.zipkin()).onSuccess(port -> {
       boundPort("zipkin", port);
@@ -98,7 +113,59 @@ public final class TelemetryVerticle extends RoleVerticle {
     }));
     // --- end traces ---
 
+    // --- the leader: one telemetry node scrapes and holds the series and traces; the others pass on ---
+    replica = new Replica(vertx, roleContext.store(), RoleNames.TELEMETRY, roleContext.membership(), new Leadership(),
+        Replica.Options.DEFAULT);
+    starting.add(replica.start(this::dispatch).compose(v -> replica.settled()).onSuccess(v ->
+        consumer = vertx.eventBus().consumer(Addresses.TELEMETRY, BusService.handler((action, body, by) ->
+            replica.atLeader(action, body, by, this::dispatch)))));
+    stops.add(() -> replica.stop());
     return Future.all(starting);
+  }
+
+  /**
+   * The telemetry role replicates nothing: its series and traces live on its leader, and a new
+   * leader starts afresh. Leading means scraping.
+   */
+  private final class Leadership implements Replica.State {
+    @Override
+    public long index() {
+      return 0;
+    }
+
+    @Override
+    public JsonObject snapshot() {
+      return new JsonObject();
+    }
+
+    @Override
+    public Future<Void> install(long index, JsonObject snapshot) {
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Void> apply(long index, JsonObject entry) {
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public void leading(boolean leading) {
+      if (leading && scraper == null && options.scrape().enabled()) {
+        scraper = new Scraper(vertx, options.scrape(), seriesStore, roleContext.meters());
+        scraper.start();
+        log.info("leading the telemetry role: scraping");
+      } else if (!leading && scraper != null) {
+        Scraper stopping = scraper;
+        scraper = null;
+        stopping.stop();
+        log.info("no longer leading the telemetry role: scraping stopped");
+      }
+    }
+  }
+
+  @Override
+  public JsonObject replication() {
+    return replica == null ? null : replica.describe();
   }
 
   /** The role's series store (created first in {@link #startRole()}); {@code null} before start. */

@@ -42,6 +42,8 @@ public final class SpanIntake {
   private final Counter stored;
   private final Counter evicted;
 
+  private java.util.function.Predicate<List<Span>> forward = spans -> false;
+
   public SpanIntake(Vertx vertx, TraceStore store, List<SpanExporter> exporters, long maxBodySize, MeterRegistry meters) {
     this.vertx = vertx;
     this.store = store;
@@ -63,9 +65,17 @@ public final class SpanIntake {
         .description("Traces held in the trace store").register(meters);
   }
 
-  /** Keeps and exports a decoded batch. */
+  /**
+   * Where decoded batches go instead of this node's store while {@code forward} returns
+   * {@code true} for them (a telemetry node that does not lead sends them to the leader).
+   */
+  public void forwardWhen(java.util.function.Predicate<List<Span>> forward) {
+    this.forward = forward;
+  }
+
+  /** Keeps and exports a decoded batch (or forwards it, see {@link #forwardWhen}). */
   public void accept(List<Span> spans) {
-    if (spans.isEmpty()) {
+    if (spans.isEmpty() || forward.test(spans)) {
       return;
     }
     TraceStore.Added added = store.add(spans);

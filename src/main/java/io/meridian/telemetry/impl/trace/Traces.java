@@ -113,4 +113,9 @@ public final class Traces {
   TraceStore store() {
     return store;
   }
+
+  /** The intake (bus and HTTP) that keeps and exports spans. */
+  public SpanIntake intake() {
+    return intake;
+  }
 }
