@@ -18,10 +18,11 @@ import canary from './pages/canary.js';
 import topology from './pages/topology.js';
 import traces from './pages/traces.js';
 import trace from './pages/trace.js';
+import cluster from './pages/cluster.js';
 
 /** Every page, in navigation order. */
 const PAGES = [overview, services, service, register, editInstance, rules, newRule, ruleWizards, ruleWizard, rule, canary,
-  topology, traces, trace, dataPlane, xdsClient];
+  topology, traces, trace, dataPlane, xdsClient, cluster];
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');

@@ -388,6 +388,25 @@ class UiIT {
     assertCleanBrowserLog();
   }
 
+  @Test
+  @Order(9)
+  void theClusterPageShowsTheMemberItsRolesAndWhatItLeads() throws Exception {
+    login(admin);
+    waitForText(By.cssSelector("main h1"), "Overview");
+    browser.findElement(By.linkText("Cluster")).click();
+    waitForText(By.cssSelector("main h1"), "Cluster");
+    waitForText(By.id("cluster-summary"), "Not clustered");
+    WebElement row = waitFor(By.cssSelector("#cluster-table tbody tr"));
+    assertThat(row.getText()).contains("registry").contains("rules").contains("gateway").contains("ready");
+    // a node alone leads every role it runs, its replicas at term 1
+    assertThat(browser.findElement(By.cssSelector("#cluster-table td[data-role=registry]")).getAttribute("data-mode"))
+        .isEqualTo("leader");
+    assertThat(browser.findElement(By.cssSelector("#cluster-table td[data-role=rules]")).getText()).contains("term 1");
+    assertThat(browser.findElements(By.cssSelector("#cluster-leaders tbody tr"))).hasSize(6);
+    screenshot("cluster");
+    assertCleanBrowserLog();
+  }
+
   // ---------------------------------------------------------------------------------------
 
   /** Requests in progress on the node's HTTP servers ({@code vertx_http_server_active_requests}). */
