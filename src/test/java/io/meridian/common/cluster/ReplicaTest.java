@@ -55,6 +55,8 @@ class ReplicaTest {
     volatile Promise<Void> hold;
     /** fails every apply and install without changing anything (a member cut off from the leader) */
     volatile boolean broken;
+    /** fails installs (a member that cannot catch up yet) */
+    volatile boolean refuseInstall;
     Replica replica;
     Context context;
     int leadingCalls;
@@ -79,7 +81,7 @@ class ReplicaTest {
 
     @Override
     public Future<Void> install(long at, JsonObject snapshot) {
-      if (broken) {
+      if (broken || refuseInstall) {
         return Future.failedFuture("broken");
       }
       data.clear();
@@ -178,10 +180,12 @@ class ReplicaTest {
     Node n2 = start("n2");
     until("n2 in sync", () -> inSync(n1) == 1);
     n2.hold = Promise.promise(); // never completed: n2 never acknowledges
+    n2.refuseInstall = true; // and cannot catch up for now
     n1.put("a", "1").get(5, TimeUnit.SECONDS); // completes after the ack timeout, without n2
     assertThat(inSync(n1)).isZero();
     n1.put("b", "2").get(1, TimeUnit.SECONDS); // no longer waits for n2
     n2.hold = null;
+    n2.refuseInstall = false;
     // the leader told n2 to sync again: it installs the leader's state and is back in sync
     until("n2 back in sync", () -> inSync(n1) == 1);
     assertThat(n2.dataNow()).containsEntry("a", "1").containsEntry("b", "2");
