@@ -50,12 +50,13 @@ public final class StoreBench {
         ch.force(false);
         lat[n++] = System.nanoTime() - t;
       }
-      report("raw append+fsync (floor)", 1, n, seconds, Arrays.copyOf(lat, n), n);
+      report("raw append+fsync (floor)", 1, n, seconds, Arrays.copyOf(lat, n), n, ch.size());
     }
   }
 
   private static void store(Path dir, double seconds, int inFlight) throws Exception {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    long fileSize;
     try (EmbeddedStore store = EmbeddedStore.open(dir, meters)) {
       String value = "{\"id\":\"orders-7f9c\",\"tenant\":\"shop\",\"endpoints\":[{\"plane\":\"data\",\"address\":\"10.1.0.5\"}],"
           + "\"services\":[{\"name\":\"orders\",\"version\":\"v2\",\"port\":8080}],\"revision\":1}";
@@ -78,16 +79,17 @@ public final class StoreBench {
       window.acquire(inFlight);
       double elapsed = (System.nanoTime() - start) / 1e9;
       long commits = meters.get("meridian.store.commits").timer().count();
-      report("store, " + inFlight + " in flight", inFlight, n, elapsed, Arrays.copyOf(lat, n), commits);
+      fileSize = Files.size(store.file());
+      report("store, " + inFlight + " in flight", inFlight, n, elapsed, Arrays.copyOf(lat, n), commits, fileSize);
     }
   }
 
-  private static void report(String name, int inFlight, int n, double seconds, long[] lat, long syncs) {
+  private static void report(String name, int inFlight, int n, double seconds, long[] lat, long syncs, long fileBytes) {
     Arrays.sort(lat);
     double p50 = lat[lat.length / 2] / 1e6;
     double p99 = lat[(int) (lat.length * 0.99)] / 1e6;
-    System.out.printf("| %s | %,.0f | %.2f ms | %.2f ms | %,.0f | %.1f |%n", name, n / seconds, p50, p99,
-        syncs / seconds, n / (double) Math.max(1, syncs));
+    System.out.printf("| %s | %,.0f | %.2f ms | %.2f ms | %,.0f | %.1f | %.1f MB (%,.0f B per write) |%n", name, n / seconds,
+        p50, p99, syncs / seconds, n / (double) Math.max(1, syncs), fileBytes / 1e6, fileBytes / (double) Math.max(1, n));
   }
 
   private StoreBench() {
