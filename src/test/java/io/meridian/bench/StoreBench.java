@@ -30,6 +30,7 @@ public final class StoreBench {
       store(dir.resolve("seq"), seconds, 1);
       store(dir.resolve("c16"), seconds, 16);
       store(dir.resolve("c256"), seconds, 256);
+      store(dir.resolve("c16-overwrite"), seconds, 16, 1000);
     } finally {
       try (var files = Files.walk(dir)) {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -55,6 +56,11 @@ public final class StoreBench {
   }
 
   private static void store(Path dir, double seconds, int inFlight) throws Exception {
+    store(dir, seconds, inFlight, Integer.MAX_VALUE);
+  }
+
+  /** Writes {@code keys} distinct keys over and over (the file's growth is then dead data). */
+  private static void store(Path dir, double seconds, int inFlight, int keys) throws Exception {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     long fileSize;
     try (EmbeddedStore store = EmbeddedStore.open(dir, meters)) {
@@ -70,7 +76,7 @@ public final class StoreBench {
         window.acquire();
         int slot = n++;
         long t = System.nanoTime();
-        store.put("bench", "instance/" + slot, value).onComplete(ar -> {
+        store.put("bench", "instance/" + (slot % keys), value).onComplete(ar -> {
           lat[slot] = System.nanoTime() - t;
           done.incrementAndGet();
           window.release();
@@ -80,7 +86,8 @@ public final class StoreBench {
       double elapsed = (System.nanoTime() - start) / 1e9;
       long commits = meters.get("meridian.store.commits").timer().count();
       fileSize = Files.size(store.file());
-      report("store, " + inFlight + " in flight", inFlight, n, elapsed, Arrays.copyOf(lat, n), commits, fileSize);
+      String name = "store, " + inFlight + " in flight" + (keys == Integer.MAX_VALUE ? "" : ", " + keys + " keys overwritten");
+      report(name, inFlight, n, elapsed, Arrays.copyOf(lat, n), commits, fileSize);
     }
   }
 
