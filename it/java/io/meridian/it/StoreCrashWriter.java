@@ -9,14 +9,19 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Child process of {@link StoreCrashIT}: writes to the store from several threads as fast as
  * it can and prints {@code ack <id>} for each write the store acknowledged, until killed.
- * Writes are single keys {@code k<id>} and three-key batches {@code b<id>-0..2}.
+ * Writes are single keys {@code k<id>} and three-key batches {@code b<id>-0..2}. Arguments:
+ * data directory, first id, and optionally the compaction policy's minimum file size and
+ * growth factor (to make the store compact itself often).
  */
 public final class StoreCrashWriter {
 
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
     long first = Long.parseLong(args[1]);
-    EmbeddedStore store = EmbeddedStore.open(dir, null);
+    EmbeddedStore.Compaction compaction = args.length > 3
+        ? new EmbeddedStore.Compaction(Long.parseLong(args[2]), Double.parseDouble(args[3]))
+        : EmbeddedStore.Compaction.DEFAULT;
+    EmbeddedStore store = EmbeddedStore.open(dir, null, compaction);
     PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, "UTF-8");
     AtomicLong next = new AtomicLong(first);
     synchronized (out) {

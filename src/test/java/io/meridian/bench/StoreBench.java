@@ -30,6 +30,7 @@ public final class StoreBench {
       store(dir.resolve("seq"), seconds, 1);
       store(dir.resolve("c16"), seconds, 16);
       store(dir.resolve("c256"), seconds, 256);
+      store(dir.resolve("c16-overwrite"), seconds, 16, 1000);
     } finally {
       try (var files = Files.walk(dir)) {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -50,12 +51,18 @@ public final class StoreBench {
         ch.force(false);
         lat[n++] = System.nanoTime() - t;
       }
-      report("raw append+fsync (floor)", 1, n, seconds, Arrays.copyOf(lat, n), n);
+      report("raw append+fsync (floor)", 1, n, seconds, Arrays.copyOf(lat, n), n, ch.size());
     }
   }
 
   private static void store(Path dir, double seconds, int inFlight) throws Exception {
+    store(dir, seconds, inFlight, Integer.MAX_VALUE);
+  }
+
+  /** Writes {@code keys} distinct keys over and over (the file's growth is then dead data). */
+  private static void store(Path dir, double seconds, int inFlight, int keys) throws Exception {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    long fileSize;
     try (EmbeddedStore store = EmbeddedStore.open(dir, meters)) {
       String value = "{\"id\":\"orders-7f9c\",\"tenant\":\"shop\",\"endpoints\":[{\"plane\":\"data\",\"address\":\"10.1.0.5\"}],"
           + "\"services\":[{\"name\":\"orders\",\"version\":\"v2\",\"port\":8080}],\"revision\":1}";
@@ -69,7 +76,7 @@ public final class StoreBench {
         window.acquire();
         int slot = n++;
         long t = System.nanoTime();
-        store.put("bench", "instance/" + slot, value).onComplete(ar -> {
+        store.put("bench", "instance/" + (slot % keys), value).onComplete(ar -> {
           lat[slot] = System.nanoTime() - t;
           done.incrementAndGet();
           window.release();
@@ -78,16 +85,18 @@ public final class StoreBench {
       window.acquire(inFlight);
       double elapsed = (System.nanoTime() - start) / 1e9;
       long commits = meters.get("meridian.store.commits").timer().count();
-      report("store, " + inFlight + " in flight", inFlight, n, elapsed, Arrays.copyOf(lat, n), commits);
+      fileSize = Files.size(store.file());
+      String name = "store, " + inFlight + " in flight" + (keys == Integer.MAX_VALUE ? "" : ", " + keys + " keys overwritten");
+      report(name, inFlight, n, elapsed, Arrays.copyOf(lat, n), commits, fileSize);
     }
   }
 
-  private static void report(String name, int inFlight, int n, double seconds, long[] lat, long syncs) {
+  private static void report(String name, int inFlight, int n, double seconds, long[] lat, long syncs, long fileBytes) {
     Arrays.sort(lat);
     double p50 = lat[lat.length / 2] / 1e6;
     double p99 = lat[(int) (lat.length * 0.99)] / 1e6;
-    System.out.printf("| %s | %,.0f | %.2f ms | %.2f ms | %,.0f | %.1f |%n", name, n / seconds, p50, p99,
-        syncs / seconds, n / (double) Math.max(1, syncs));
+    System.out.printf("| %s | %,.0f | %.2f ms | %.2f ms | %,.0f | %.1f | %.1f MB (%,.0f B per write) |%n", name, n / seconds,
+        p50, p99, syncs / seconds, n / (double) Math.max(1, syncs), fileBytes / 1e6, fileBytes / (double) Math.max(1, n));
   }
 
   private StoreBench() {
