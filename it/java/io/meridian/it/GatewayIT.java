@@ -44,7 +44,10 @@ class GatewayIT {
   @TempDir
   static Path work;
 
+  /** Where registrations, rules and heartbeats go (its admin API). */
   MeridianProcess node;
+  /** The process running gateway {@value #GATEWAY} (the same as {@link #node} here). */
+  MeridianProcess gatewayNode;
   String token;
   int gateway;
   final List<AutoCloseable> backends = new ArrayList<>();
@@ -58,6 +61,7 @@ class GatewayIT {
     node.awaitReady(Duration.ofSeconds(60));
     token = MeridianProcess.adminToken(work.resolve("a").resolve("data"));
     gateway = node.boundPort("gateway", token);
+    gatewayNode = node;
   }
 
   @AfterEach
@@ -70,6 +74,9 @@ class GatewayIT {
 
   @AfterAll
   void stop() throws Exception {
+    if (gatewayNode != null && gatewayNode != node) {
+      gatewayNode.close();
+    }
     if (node != null) {
       node.close();
     }
@@ -174,7 +181,7 @@ class GatewayIT {
         """);
     awaitRule("/api/demo/hello", "demo-canary");
 
-    long countedBefore = countedRequests(node, token, "route=\"demo-canary\"", "status=\"200\"");
+    long countedBefore = countedRequests(gatewayNode, token, "route=\"demo-canary\"", "status=\"200\"");
     AtomicInteger toV1 = new AtomicInteger();
     AtomicInteger toV2 = new AtomicInteger();
     concurrently(4, 250, () -> {
@@ -186,7 +193,7 @@ class GatewayIT {
     assertThat(toV1.get() + toV2.get()).isEqualTo(1000);
     assertThat(toV1.get()).as("requests to v1 of 1,000 (v2: %d)", toV2.get()).isBetween(870, 930);
     // the gateway's own meters saw the same 1,000 on the canary route
-    assertThat(countedRequests(node, token, "route=\"demo-canary\"", "status=\"200\"") - countedBefore).isEqualTo(1000);
+    assertThat(countedRequests(gatewayNode, token, "route=\"demo-canary\"", "status=\"200\"") - countedBefore).isEqualTo(1000);
 
     // a version in the URL pins it; the rest of the service's rules (here a header) still apply
     for (int i = 0; i < 20; i++) {
@@ -221,8 +228,8 @@ class GatewayIT {
       assertThat(new JsonObject(r.body()).getString("backend")).isEqualTo("catalog-1");
     }
     assertThat(one.requests() - oneBefore).isEqualTo(200);
-    assertThat(countedRequests(node, token, "service=\"catalog\"", "status=\"5")).isZero();
-    assertThat(countedRequests(node, token, "service=\"catalog\"", "status=\"200\"")).isGreaterThanOrEqualTo(220);
+    assertThat(countedRequests(gatewayNode, token, "service=\"catalog\"", "status=\"5")).isZero();
+    assertThat(countedRequests(gatewayNode, token, "service=\"catalog\"", "status=\"200\"")).isGreaterThanOrEqualTo(220);
   }
 
   /**
@@ -244,7 +251,7 @@ class GatewayIT {
       assertThat(r.statusCode()).as("request %d: %s", i, r.body()).isEqualTo(200);
     }
     assertThat(crashing.accepted() - triedBefore).as("connections to the crashing instance in 100 requests").isLessThanOrEqualTo(2);
-    assertThat(countedRequests(node, token, "service=\"inventory\"", "status=\"5")).isZero();
+    assertThat(countedRequests(gatewayNode, token, "service=\"inventory\"", "status=\"5")).isZero();
   }
 
   /** A DestinationRule ejecting an endpoint at its first gateway error, and a VirtualService marking requests. */
@@ -354,13 +361,13 @@ class GatewayIT {
       assertThat(fromSix).contains("Via: 1.1 gw-a, 1.1 gw-b").doesNotContain("gw-b, 1.1 gw-a");
       assertGatewayError(GatewayHttp.get(gatewayB, "/api/loop/x", "x-meridian-hops", "8"), 508, "loop_detected", "gw-b");
 
-      long baseA = node.openFileDescriptors();
+      long baseA = gatewayNode.openFileDescriptors();
       long baseB = nodeB.openFileDescriptors();
       concurrently(5, 10, () -> {
         HttpResponse<String> r = get("/api/loop/x");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(508);
       });
-      long afterA = node.openFileDescriptors();
+      long afterA = gatewayNode.openFileDescriptors();
       long afterB = nodeB.openFileDescriptors();
       assertThat(afterA).as("open fds of A (baseline %d)", baseA).isLessThanOrEqualTo(baseA + 100);
       assertThat(afterB).as("open fds of B (baseline %d)", baseB).isLessThanOrEqualTo(baseB + 100);
