@@ -108,6 +108,21 @@ export async function loadServiceRules(ctx, tenant, name) {
   };
 }
 
+/**
+ * loadServiceRules, or null after saying in `where` why the rules could not be loaded (nothing
+ * is said when the page was left or the token ended: the shell handles those).
+ */
+export async function loadServiceRulesOr(ctx, tenant, name, where) {
+  try {
+    return await loadServiceRules(ctx, tenant, name);
+  } catch (e) {
+    if (e.name !== 'AbortError' && !(e instanceof ApiError && e.status === 401)) {
+      replace(where, h('p', { class: 'error', role: 'alert' }, `Could not load the rules: ${e.message}`));
+    }
+    return null;
+  }
+}
+
 function freeName(taken, name) {
   let candidate = name;
   for (let n = 2; taken.has(candidate); n++) candidate = `${name}-${n}`;

@@ -4,10 +4,9 @@
 // error ratio, p99) so the split shows in real requests.
 
 import { h, s, replace, stackable } from '../dom.js';
-import { ApiError } from '../api.js';
 import { rate, ratio, ms, NONE } from '../format.js';
 import {
-  servicePicker, loadServiceRules, currentWeights, startPlan, setWeights, ruleActions, followChanges, field, yamlLink,
+  servicePicker, loadServiceRulesOr, currentWeights, startPlan, setWeights, ruleActions, followChanges, field, yamlLink,
 } from '../traffic-rules.js';
 
 const METRICS_MS = 5000;
@@ -89,15 +88,8 @@ export default {
 
     const loadRules = async (fresh) => {
       const mine = generation;
-      let loaded;
-      try {
-        loaded = await loadServiceRules(ctx, svc.tenant, svc.name);
-      } catch (e) {
-        if (e.name === 'AbortError' || (e instanceof ApiError && e.status === 401)) return;
-        replace(body, h('p', { class: 'error', role: 'alert' }, `Could not load the rules: ${e.message}`));
-        return;
-      }
-      if (mine !== generation) return;
+      const loaded = await loadServiceRulesOr(ctx, svc.tenant, svc.name, body);
+      if (!loaded || mine !== generation) return;
       rules = loaded;
       if (fresh || !state || !state.dirty) initState();
       if (fresh) buildForm();

@@ -4,9 +4,8 @@
 // dry-runs and applies the result.
 
 import { h, replace } from '../dom.js';
-import { ApiError } from '../api.js';
 import {
-  servicePicker, loadServiceRules, startPlan, ruleActions, followChanges, field, currentWeights, setWeights,
+  servicePicker, loadServiceRulesOr, startPlan, ruleActions, followChanges, field, currentWeights, setWeights,
   ensureSubsets, ensureDefaultRoute, defaultRouteIndex, hostOf, describeRoute, notePrecedingRoutes,
   numberOrNone, textOrNone, compact, setOrDelete,
 } from '../traffic-rules.js';
@@ -292,15 +291,8 @@ export default {
 
     const load = async (fresh) => {
       const mine = generation;
-      let loaded;
-      try {
-        loaded = await loadServiceRules(ctx, svc.tenant, svc.name);
-      } catch (e) {
-        if (e.name === 'AbortError' || (e instanceof ApiError && e.status === 401)) return;
-        replace(body, h('p', { class: 'error', role: 'alert' }, `Could not load the rules: ${e.message}`));
-        return;
-      }
-      if (mine !== generation) return;
+      const loaded = await loadServiceRulesOr(ctx, svc.tenant, svc.name, body);
+      if (!loaded || mine !== generation) return;
       rules = loaded;
       if (fresh) {
         const form = h('form', { class: 'wizard-form', id: 'wizard-form', novalidate: true, onSubmit: (e) => e.preventDefault() },

@@ -294,7 +294,7 @@ public final class Replica {
       ApiException refused = refusal();
       return refused != null ? Future.failedFuture(refused) : local.handle(action, body, by);
     }
-    return forward(action, body, by, System.nanoTime() + FORWARD_RETRY_FOR.toNanos());
+    return forward(action, body, by, true, System.nanoTime() + FORWARD_RETRY_FOR.toNanos());
   }
 
   /**
@@ -307,10 +307,6 @@ public final class Replica {
       return local.handle(action, body, by);
     }
     return forward(action, body, by, false, System.nanoTime() + FORWARD_RETRY_FOR.toNanos());
-  }
-
-  private Future<JsonObject> forward(String action, JsonObject body, String by, long deadline) {
-    return forward(action, body, by, true, deadline);
   }
 
   private Future<JsonObject> forward(String action, JsonObject body, String by, boolean change, long deadline) {

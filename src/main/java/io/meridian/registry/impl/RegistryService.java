@@ -165,10 +165,6 @@ final class RegistryService implements Replica.State {
     }
   }
 
-  boolean isLeading() {
-    return leading;
-  }
-
   @Override
   public JsonObject snapshot() {
     return new JsonObject().put("instances", new JsonArray(state.all().stream().map(Instance::toJson).toList()));
