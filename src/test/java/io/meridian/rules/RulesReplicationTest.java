@@ -1,5 +1,6 @@
 package io.meridian.rules;
 
+import static io.meridian.testsupport.Wait.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meridian.common.cluster.LocalMembership;
@@ -22,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -135,15 +135,5 @@ class RulesReplicationTest {
     Map<String, String> content = new TreeMap<>();
     nodes.get(id).store().list(map, "").forEach(e -> content.put(e.getKey(), e.getValue()));
     return content;
-  }
-
-  private static void until(String what, Callable<Boolean> condition) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!condition.call()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within 20 s: " + what);
-      }
-      Thread.sleep(20);
-    }
   }
 }

@@ -62,6 +62,15 @@ public final class Replica {
     /** The index of the last change held (applied or made). */
     long index();
 
+    /**
+     * The index of the last change held <em>durably</em>, exact across restarts: what decides
+     * which member is the most advanced. {@link #index()} may run ahead of it (a restart
+     * skips indexes to stay monotonic for clients); it never runs ahead of {@link #index()}.
+     */
+    default long applied() {
+      return index();
+    }
+
     /** Everything replicated, as of {@link #index()}. */
     JsonObject snapshot();
 
@@ -234,7 +243,7 @@ public final class Replica {
   /** The replication state for {@code /api/v1/cluster}; safe to call from any thread. */
   public JsonObject describe() {
     JsonObject json = new JsonObject().put("role", role).put("mode", mode.name().toLowerCase()).put("leader", leaderId)
-        .put("term", term).put("index", state.index());
+        .put("term", term).put("index", state.index()).put("applied", state.applied());
     if (mode == Mode.LEADER) {
       JsonArray followers = new JsonArray();
       for (Member m : membership.running(role)) {
@@ -466,16 +475,19 @@ public final class Replica {
         .compose(v -> snapshotTerm > term ? persistTerm(snapshotTerm) : Future.succeededFuture());
   }
 
-  /** This replica's position: {@code {"term", "index"}}. */
+  /**
+   * This replica's position: {@code {"term", "applied", "index"}}; positions compare by term,
+   * then by {@code applied} (exact across restarts, unlike the index, which a restart moves ahead).
+   */
   private JsonObject position() {
-    return new JsonObject().put("term", term).put("index", state.index());
+    return new JsonObject().put("term", term).put("applied", state.applied()).put("index", state.index());
   }
 
-  /** Whether position {@code a} is ahead of {@code b}: a later term, or the same term and a higher index. */
+  /** Whether position {@code a} is ahead of {@code b}: a later term, or the same term and more applied. */
   static boolean ahead(JsonObject a, JsonObject b) {
     long ta = a.getLong("term", 0L);
     long tb = b.getLong("term", 0L);
-    return ta > tb || ta == tb && a.getLong("index", 0L) > b.getLong("index", 0L);
+    return ta > tb || ta == tb && a.getLong("applied", 0L) > b.getLong("applied", 0L);
   }
 
   private Future<Void> persistTerm(long newTerm) {

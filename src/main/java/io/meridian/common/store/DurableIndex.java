@@ -2,18 +2,28 @@ package io.meridian.common.store;
 
 /**
  * A monotonic change index that never goes backwards across restarts, without a store write
- * per change: a ceiling is persisted ahead of use, and a restart continues from it (skipping at
- * most {@link #STEP} indexes). Not thread-safe: its owner's event loop uses it.
+ * of its own per change: a ceiling is persisted ahead of use, and a restart continues from it
+ * (skipping at most {@link #STEP} indexes).
+ *
+ * <p>It also tracks the exact index of the last change its owner has made durable
+ * ({@link #applied()}): every batch that carries a change carries it too ({@value #APPLIED_KEY}),
+ * so it costs no write of its own and, unlike {@link #current()}, does not jump at a restart.
+ * Replicas compare it to find the most advanced member (docs/cluster.md).
+ *
+ * <p>Not thread-safe: its owner's event loop uses it.
  */
 public final class DurableIndex {
 
   /** How far ahead of the index the persisted ceiling runs. */
   public static final long STEP = 10_000;
+  /** The key (in the owner's map) of the last durable change's index. */
+  public static final String APPLIED_KEY = "index.applied";
 
   private final String map;
   private final String key;
   private long index;
   private long ceiling;
+  private long applied;
 
   /**
    * Loads the index: the larger of the persisted ceiling and {@code highestSeen} (the highest
@@ -27,6 +37,9 @@ public final class DurableIndex {
     String stored = store.get(map, key);
     this.index = Math.max(highestSeen, stored == null ? 0 : Long.parseLong(stored));
     this.ceiling = index;
+    String storedApplied = store.get(map, APPLIED_KEY);
+    // a store written before the key existed: the highest index its records show
+    this.applied = storedApplied == null ? highestSeen : Long.parseLong(storedApplied);
   }
 
   /** The last index handed out (or loaded). */
@@ -34,33 +47,32 @@ public final class DurableIndex {
     return index;
   }
 
+  /** The index of the last change recorded in a batch (and so durable once that batch is). */
+  public long applied() {
+    return applied;
+  }
+
   /**
-   * The next index; when it reaches the persisted ceiling, a new ceiling is added to
-   * {@code batch}, which must be written before the index is published.
+   * The next index, recorded in {@code batch} (the change's own batch, which must be written
+   * before the index is published); when it reaches the persisted ceiling, a new ceiling is
+   * added to the batch as well.
    */
   public long next(WriteBatch batch) {
     index++;
-    if (index >= ceiling) {
-      ceiling = index + STEP;
-      batch.put(map, key, Long.toString(ceiling));
-    }
+    record(index, batch);
     return index;
   }
 
   /**
    * Moves the index up to {@code taken} (an index another node handed out and this one now
-   * holds); like {@link #next}, adds a new ceiling to {@code batch} when needed. Never moves it
-   * down.
+   * holds), recorded in {@code batch} like {@link #next}. Never moves it down.
    */
   public void advanceTo(long taken, WriteBatch batch) {
     if (taken <= index) {
       return;
     }
     index = taken;
-    if (index >= ceiling) {
-      ceiling = index + STEP;
-      batch.put(map, key, Long.toString(ceiling));
-    }
+    record(index, batch);
   }
 
   /**
@@ -69,8 +81,14 @@ public final class DurableIndex {
    */
   public void resetTo(long installed, WriteBatch batch) {
     index = installed;
-    if (index >= ceiling) {
-      ceiling = index + STEP;
+    record(installed, batch);
+  }
+
+  private void record(long idx, WriteBatch batch) {
+    applied = idx;
+    batch.put(map, APPLIED_KEY, Long.toString(idx));
+    if (idx >= ceiling) {
+      ceiling = idx + STEP;
       batch.put(map, key, Long.toString(ceiling));
     }
   }

@@ -217,7 +217,7 @@ final class RegistryService implements Replica.State {
     }
     durableIndex.advanceTo(idx, batch);
     index = idx;
-    Future<Void> durable = batch.isEmpty() ? Future.succeededFuture() : store.write(batch);
+    Future<Void> durable = store.write(batch);
     Promise<Void> done = Promise.promise();
     pipeline.add(new Pending(event, durable, null, null, false));
     durable.onComplete(ar -> {
@@ -398,9 +398,10 @@ final class RegistryService implements Replica.State {
       state.put(refreshed);
       return refreshed;
     }
-    WriteBatch ceilingBump = new WriteBatch();
-    long idx = nextIndex(ceilingBump);
-    Future<Void> durable = ceilingBump.isEmpty() ? Future.succeededFuture() : store.write(ceilingBump);
+    // health is not stored (a restart starts every instance passing), but its index is
+    WriteBatch batch = new WriteBatch();
+    long idx = nextIndex(batch);
+    Future<Void> durable = store.write(batch);
     Instance changed = instance.withStatus(new HealthStatus(desired, output, now, now), idx);
     state.put(changed);
     trackStatus(changed.id(), desired);
@@ -650,6 +651,11 @@ final class RegistryService implements Replica.State {
   @Override
   public long index() {
     return index;
+  }
+
+  @Override
+  public long applied() {
+    return durableIndex.applied();
   }
 
   int size() {

@@ -87,6 +87,11 @@ final class RulesService implements Replica.State {
     return index;
   }
 
+  @Override
+  public long applied() {
+    return durableIndex.applied();
+  }
+
   /** The replica every change goes through (set before the first change). */
   void replica(Replica replica) {
     this.replica = replica;

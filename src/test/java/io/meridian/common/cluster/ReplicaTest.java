@@ -1,5 +1,6 @@
 package io.meridian.common.cluster;
 
+import static io.meridian.testsupport.Wait.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meridian.common.error.ApiException;
@@ -19,7 +20,6 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -285,15 +285,5 @@ class ReplicaTest {
 
   private static <T> T await(Future<T> future) throws Exception {
     return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
-
-  private static void until(String what, Callable<Boolean> condition) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    while (!condition.call()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within 15 s: " + what);
-      }
-      Thread.sleep(20);
-    }
   }
 }
