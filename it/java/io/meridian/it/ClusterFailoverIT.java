@@ -2,15 +2,12 @@ package io.meridian.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -29,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * every acknowledged registration and rule, their gateways go on serving traffic (no error
  * later than 5 s after the kill), node 2 takes the lead and accepts writes; node 1 restarts on
  * its old data, rejoins as a follower and catches up with what it missed; a registry change made
- * on one node reaches the gateway of another; scraping runs on exactly one node, the telemetry
- * leader, which every node's telemetry API answers for, and moves with the leadership.
+ * on one node reaches the gateway of another; API tokens created on any node work on every node,
+ * across the failover; scraping runs on exactly one node, the telemetry leader, which every
+ * node's telemetry API answers for, and moves with the leadership.
  */
 class ClusterFailoverIT {
 
@@ -40,35 +38,27 @@ class ClusterFailoverIT {
   @TempDir
   Path work;
 
-  private final int[] hz = new int[3];
-  private final int[] admin = new int[3];
-  private final MeridianProcess[] nodes = new MeridianProcess[3];
-  private String name;
+  private ThreeNodes cluster;
 
   @Test
   void killingTheLeaderLosesNothingAcknowledgedAndTrafficKeepsFlowing() throws Exception {
-    name = "failover-" + Long.toString(System.nanoTime(), 36);
-    for (int i = 0; i < 3; i++) {
-      hz[i] = MeridianProcess.freePort();
-      admin[i] = MeridianProcess.freePort();
-    }
+    cluster = new ThreeNodes(work, TOKEN, "registry,rules,xds,gateway,telemetry", "failover");
     List<AutoCloseable> closing = new ArrayList<>();
     ExecutorService pool = Executors.newFixedThreadPool(6);
     try {
       for (int i = 0; i < 3; i++) {
-        start(i);
-        nodes[i].awaitReady(Duration.ofSeconds(90)); // in order: node 1 is the oldest member, the leader
+        cluster.start(i); // in order: node 1 is the oldest member, the leader
       }
-      until("node 1 leads the registry and the rules with both followers in sync", Duration.ofSeconds(30),
-          () -> inSync(0, "registry") == 2 && inSync(0, "rules") == 2);
+      ThreeNodes.until("node 1 leads the registry and the rules with both followers in sync", Duration.ofSeconds(30),
+          () -> cluster.inSync(0, "registry") == 2 && cluster.inSync(0, "rules") == 2);
 
       // backends for gateway traffic, and 1,000 registrations, all through node 1
       HttpBackend v1 = HttpBackend.start("web-v1", "v1");
       closing.add(v1);
       HttpBackend v2 = HttpBackend.start("web-v2", "v2");
       closing.add(v2);
-      GatewayHttp.register(nodes[0], TOKEN, GatewayHttp.instance("web-v1", "default", "web", "v1", v1.port()));
-      GatewayHttp.register(nodes[0], TOKEN, GatewayHttp.instance("web-v2", "default", "web", "v2", v2.port()));
+      GatewayHttp.register(cluster.node(0), TOKEN, GatewayHttp.instance("web-v1", "default", "web", "v1", v1.port()));
+      GatewayHttp.register(cluster.node(0), TOKEN, GatewayHttp.instance("web-v2", "default", "web", "v2", v2.port()));
       Set<String> acknowledged = ConcurrentHashMap.newKeySet();
       List<Future<?>> registering = new ArrayList<>();
       for (int t = 0; t < 4; t++) {
@@ -76,7 +66,7 @@ class ClusterFailoverIT {
         registering.add(pool.submit(() -> {
           for (int i = slice; i < INSTANCES; i += 4) {
             String id = "bulk-" + i;
-            HttpResponse<String> r = nodes[0].send("POST", "/api/v1/instances", TOKEN, """
+            HttpResponse<String> r = cluster.node(0).send("POST", "/api/v1/instances", TOKEN, """
                 {"id": "%s", "endpoints": [{"address": "10.%d.%d.%d"}],
                  "services": [{"name": "bulk-%d", "version": "v1", "port": 8080, "protocol": "http"}]}"""
                 .formatted(id, i / 65536 % 256, i / 256 % 256, i % 256 + 1, i % 50));
@@ -90,7 +80,7 @@ class ClusterFailoverIT {
         f.get(5, TimeUnit.MINUTES);
       }
       assertThat(acknowledged).hasSize(INSTANCES);
-      GatewayHttp.applyRules(nodes[0], TOKEN, """
+      GatewayHttp.applyRules(cluster.node(0), TOKEN, """
           apiVersion: networking.istio.io/v1
           kind: DestinationRule
           metadata: {name: web, namespace: default}
@@ -111,16 +101,23 @@ class ClusterFailoverIT {
                   - {destination: {host: web, subset: v2}, weight: 50}
           """);
 
+      // an API token created on node 1 works on every node (each has its own admin token)
+      String viewer = cluster.createToken(0, "dashboard", "viewer");
+      for (int n = 0; n < 3; n++) {
+        assertThat(cluster.node(n).get("/api/v1/status", viewer).statusCode()).as("node " + (n + 1)).isEqualTo(200);
+      }
+
       // one scraper in the cluster, on node 1, answering through every node
-      until("node 1 leads telemetry", Duration.ofSeconds(30), () -> "leader".equals(replication(0, "telemetry").getString("mode")));
-      until("nodes 2 and 3 follow node 1's telemetry", Duration.ofSeconds(30),
-          () -> "follower".equals(replication(1, "telemetry").getString("mode"))
-              && "follower".equals(replication(2, "telemetry").getString("mode")));
-      JsonObject targets = new JsonObject(nodes[2].get("/api/v1/telemetry/targets", TOKEN).body());
+      ThreeNodes.until("node 1 leads telemetry", Duration.ofSeconds(30),
+          () -> "leader".equals(cluster.replication(0, "telemetry").getString("mode")));
+      ThreeNodes.until("nodes 2 and 3 follow node 1's telemetry", Duration.ofSeconds(30),
+          () -> "follower".equals(cluster.replication(1, "telemetry").getString("mode"))
+              && "follower".equals(cluster.replication(2, "telemetry").getString("mode")));
+      JsonObject targets = new JsonObject(cluster.node(2).get("/api/v1/telemetry/targets", TOKEN).body());
       assertThat(targets.getValue("scraper")).as(targets.encode()).isNotNull();
 
       // traffic through the gateways of nodes 2 and 3, all along
-      int[] gateways = {nodes[1].boundPort("gateway", TOKEN), nodes[2].boundPort("gateway", TOKEN)};
+      int[] gateways = {cluster.node(1).boundPort("gateway", TOKEN), cluster.node(2).boundPort("gateway", TOKEN)};
       for (int g : gateways) {
         GatewayHttp.await("web routable on gateway " + g, Duration.ofSeconds(30), () -> GatewayHttp.get(g, "/api/web/items"),
             r -> r.statusCode() == 200);
@@ -153,30 +150,35 @@ class ClusterFailoverIT {
 
       // SIGKILL the leader
       long killed = System.nanoTime();
-      nodes[0].process().destroyForcibly();
-      nodes[0].waitForExit(Duration.ofSeconds(10));
+      cluster.kill(0);
 
-      until("node 2 leads the registry and the rules", Duration.ofSeconds(60),
-          () -> "leader".equals(replication(1, "registry").getString("mode"))
-              && "leader".equals(replication(1, "rules").getString("mode")));
+      ThreeNodes.until("node 2 leads the registry and the rules", Duration.ofSeconds(60),
+          () -> "leader".equals(cluster.replication(1, "registry").getString("mode"))
+              && "leader".equals(cluster.replication(1, "rules").getString("mode")));
       long leaderAfterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
-      until("node 2 leads telemetry (scraping moved)", Duration.ofSeconds(30),
-          () -> "leader".equals(replication(1, "telemetry").getString("mode")));
-      until("node 3 follows node 2's telemetry", Duration.ofSeconds(30),
-          () -> "follower".equals(replication(2, "telemetry").getString("mode")));
-      targets = new JsonObject(nodes[2].get("/api/v1/telemetry/targets", TOKEN).body());
+      ThreeNodes.until("node 2 leads telemetry (scraping moved)", Duration.ofSeconds(30),
+          () -> "leader".equals(cluster.replication(1, "telemetry").getString("mode")));
+      ThreeNodes.until("node 3 follows node 2's telemetry", Duration.ofSeconds(30),
+          () -> "follower".equals(cluster.replication(2, "telemetry").getString("mode")));
+      targets = new JsonObject(cluster.node(2).get("/api/v1/telemetry/targets", TOKEN).body());
       assertThat(targets.getValue("scraper")).as(targets.encode()).isNotNull();
       // nodes 2 and 3 answer with every acknowledged registration and the rules
       for (int n : new int[] {1, 2}) {
-        Set<String> ids = instanceIds(n);
+        Set<String> ids = cluster.instanceIds(n);
         assertThat(ids).as("node " + (n + 1)).containsAll(acknowledged).contains("web-v1", "web-v2");
-        HttpResponse<String> vs = nodes[n].get("/api/v1/rules/VirtualService/default/web", TOKEN);
+        HttpResponse<String> vs = cluster.node(n).get("/api/v1/rules/VirtualService/default/web", TOKEN);
         assertThat(vs.statusCode()).as(vs.body()).isEqualTo(200);
-        assertThat(nodes[n].get("/api/v1/rules/DestinationRule/default/web", TOKEN).statusCode()).isEqualTo(200);
+        assertThat(cluster.node(n).get("/api/v1/rules/DestinationRule/default/web", TOKEN).statusCode()).isEqualTo(200);
       }
       // writes go on through either survivor
-      GatewayHttp.register(nodes[2], TOKEN, GatewayHttp.instance("after-kill", "default", "late", "v1", 9));
+      GatewayHttp.register(cluster.node(2), TOKEN, GatewayHttp.instance("after-kill", "default", "late", "v1", 9));
       acknowledged.add("after-kill");
+      // tokens too: node 1's token still works, and one created on node 3 works on node 2
+      assertThat(cluster.node(1).get("/api/v1/status", viewer).statusCode()).isEqualTo(200);
+      String operator = cluster.createToken(2, "deployer", "operator");
+      assertThat(cluster.node(1).send("DELETE", "/api/v1/instances/after-kill", operator, null).statusCode())
+          .isEqualTo(204);
+      GatewayHttp.register(cluster.node(1), operator, GatewayHttp.instance("after-kill", "default", "late", "v1", 9));
       Thread.sleep(Math.max(0, 6000 - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed)));
       long errorsAtFiveSeconds = errors.get();
       Thread.sleep(2000);
@@ -194,89 +196,36 @@ class ClusterFailoverIT {
       // a change made on node 3 reaches node 2's gateway
       HttpBackend v3 = HttpBackend.start("web-v3", "v3");
       closing.add(v3);
-      GatewayHttp.register(nodes[2], TOKEN, GatewayHttp.instance("web-v3", "default", "web", "v3", v3.port()));
+      GatewayHttp.register(cluster.node(2), TOKEN, GatewayHttp.instance("web-v3", "default", "web", "v3", v3.port()));
       GatewayHttp.await("node 2's gateway routes to v3, registered on node 3", Duration.ofSeconds(20),
           () -> GatewayHttp.get(gateways[0], "/api/web/v3/items"), r -> r.statusCode() == 200);
       acknowledged.add("web-v3");
 
       // node 1 comes back on its old data, follows node 2 and catches up
-      start(0);
-      nodes[0].awaitReady(Duration.ofSeconds(90));
-      until("node 1 follows node 2 in sync", Duration.ofSeconds(60), () -> inSync(1, "registry") == 2 && inSync(1, "rules") == 2);
-      assertThat(replication(0, "registry").getString("mode")).isEqualTo("follower");
-      assertThat(instanceIds(0)).containsAll(acknowledged);
-      assertThat(nodes[0].get("/api/v1/rules/VirtualService/default/web", TOKEN).statusCode()).isEqualTo(200);
+      cluster.start(0);
+      ThreeNodes.until("node 1 follows node 2 in sync", Duration.ofSeconds(60),
+          () -> cluster.inSync(1, "registry") == 2 && cluster.inSync(1, "rules") == 2);
+      assertThat(cluster.replication(0, "registry").getString("mode")).isEqualTo("follower");
+      assertThat(cluster.instanceIds(0)).containsAll(acknowledged);
+      assertThat(cluster.node(0).get("/api/v1/rules/VirtualService/default/web", TOKEN).statusCode()).isEqualTo(200);
+      assertThat(cluster.node(0).get("/api/v1/status", operator).statusCode()).as("a token made while node 1 was down")
+          .isEqualTo(200);
 
-      JsonObject cluster = new JsonObject(nodes[0].get("/api/v1/cluster", TOKEN).body());
-      assertThat(cluster.getJsonArray("members")).hasSize(3);
-      assertThat(cluster.getJsonObject("quorum").getBoolean("ok")).isTrue();
-      assertThat(cluster.getJsonObject("leaders").getString("registry"))
-          .isEqualTo(new JsonObject(nodes[1].get("/api/v1/status", TOKEN).body()).getJsonObject("cluster").getString("member"));
+      JsonObject view = new JsonObject(cluster.node(0).get("/api/v1/cluster", TOKEN).body());
+      assertThat(view.getJsonArray("members")).hasSize(3);
+      assertThat(view.getJsonObject("quorum").getBoolean("ok")).isTrue();
+      assertThat(view.getJsonObject("leaders").getString("registry"))
+          .isEqualTo(new JsonObject(cluster.node(1).get("/api/v1/status", TOKEN).body()).getJsonObject("cluster")
+              .getString("member"));
     } catch (AssertionError | Exception e) {
-      // what the nodes said about leadership and replication, for the failure's diagnosis
-      for (int i = 0; i < 3; i++) {
-        if (nodes[i] != null) {
-          int n = i + 1;
-          nodes[i].stdout().lines().filter(l -> l.contains("leading") || l.contains("following") || l.contains("sync")
-              || l.contains("taking over") || l.contains("WARN") || l.contains("ERROR"))
-              .forEach(l -> System.out.println("node " + n + ": " + l));
-        }
-      }
+      cluster.printReplicationLog();
       throw e;
     } finally {
       pool.shutdownNow();
-      for (MeridianProcess node : nodes) {
-        if (node != null) {
-          node.close();
-        }
-      }
+      cluster.close();
       for (AutoCloseable c : closing) {
         c.close();
       }
-    }
-  }
-
-  private void start(int i) throws Exception {
-    Map<String, String> env = new HashMap<>(MeridianProcess.loopbackEnv(admin[i], work.resolve("n" + (i + 1)).resolve("data")));
-    env.put("MERIDIAN_CLUSTER_PORT", String.valueOf(hz[i]));
-    env.put("MERIDIAN_CLUSTER_MEMBERS", "127.0.0.1:" + hz[0] + ",127.0.0.1:" + hz[1] + ",127.0.0.1:" + hz[2]);
-    env.put("MERIDIAN_CLUSTER_NAME", name);
-    env.put("MERIDIAN_CLUSTER_HOST", "127.0.0.1");
-    env.put("MERIDIAN_CLUSTER_FAILURE_TIMEOUT", "3s");
-    env.put("MERIDIAN_ADMIN_TOKEN", TOKEN);
-    nodes[i] = MeridianProcess.start(work.resolve("n" + (i + 1)), env, admin[i], "--cluster", "--roles",
-        "registry,rules,xds,gateway,telemetry");
-  }
-
-  private JsonObject replication(int node, String role) {
-    try {
-      return new JsonObject(nodes[node].get("/api/v1/status", TOKEN).body()).getJsonObject("replication")
-          .getJsonObject(role, new JsonObject());
-    } catch (Exception e) {
-      return new JsonObject();
-    }
-  }
-
-  private int inSync(int node, String role) {
-    JsonArray followers = replication(node, role).getJsonArray("followers", new JsonArray());
-    return (int) followers.stream().filter(f -> ((JsonObject) f).getBoolean("inSync")).count();
-  }
-
-  private Set<String> instanceIds(int node) throws Exception {
-    HttpResponse<String> r = nodes[node].get("/api/v1/instances", TOKEN);
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-    Set<String> ids = new java.util.HashSet<>();
-    new JsonObject(r.body()).getJsonArray("instances").forEach(o -> ids.add(((JsonObject) o).getString("id")));
-    return ids;
-  }
-
-  private static void until(String what, Duration timeout, java.util.function.BooleanSupplier condition) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + timeout + ": " + what);
-      }
-      Thread.sleep(200);
     }
   }
 }

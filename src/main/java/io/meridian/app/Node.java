@@ -291,6 +291,9 @@ public final class Node implements NodeView {
           .put("members", new JsonArray(clusterManager.getNodes()));
     }
     JsonObject replication = new JsonObject();
+    if (tokens != null && tokens.replication() != null) {
+      replication.put(io.meridian.common.cluster.Member.TOKENS, tokens.replication());
+    }
     for (RoleVerticle role : roles) {
       JsonObject state = role.replication();
       if (state != null) {
@@ -325,6 +328,9 @@ public final class Node implements NodeView {
         waiting.put(status.name(), "waiting for " + status.detail());
       }
     }
+    if (tokens != null && !tokens.settled()) {
+      waiting.put(io.meridian.common.cluster.Member.TOKENS, "waiting for the tokens' leader");
+    }
     if (ready && waiting.isEmpty()) {
       return null;
     }
@@ -345,6 +351,8 @@ public final class Node implements NodeView {
     for (String role : RoleNames.ALL) {
       membership.leader(role).ifPresent(m -> leaders.put(role, m.id()));
     }
+    io.meridian.common.cluster.Member.EVERY_MEMBER
+        .forEach(service -> membership.leader(service).ifPresent(m -> leaders.put(service, m.id())));
     return new JsonObject()
         .put("members", members)
         .put("leaders", leaders)
@@ -355,6 +363,11 @@ public final class Node implements NodeView {
   @Override
   public boolean clustered() {
     return clusterManager != null;
+  }
+
+  @Override
+  public Membership membership() {
+    return membership;
   }
 
   /** The Vert.x instance (tests and embedding). */

@@ -88,6 +88,10 @@ public final class AdminVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    // tokens are created and revoked on this context: their replica runs here too; the node is
+    // not ready until it has caught up, but the admin port serves meanwhile (health, status)
+    tokens.start(vertx, node.membership())
+        .onFailure(e -> LOG.error("the API tokens cannot replicate: {}", e.toString()));
     Router router = router();
     server = vertx.createHttpServer(new HttpServerOptions()
             .setCompressionSupported(true)
@@ -102,10 +106,11 @@ public final class AdminVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    Future<Void> replica = tokens.stop();
     if (server == null) {
-      return Future.succeededFuture();
+      return replica;
     }
-    return server.shutdown(Math.max(shutdownTimeout.toMillis(), 1), TimeUnit.MILLISECONDS);
+    return Future.join(replica, server.shutdown(Math.max(shutdownTimeout.toMillis(), 1), TimeUnit.MILLISECONDS));
   }
 
   Router router() {

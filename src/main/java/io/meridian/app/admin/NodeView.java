@@ -26,4 +26,7 @@ public interface NodeView {
 
   /** Whether this node is part of a cluster. */
   boolean clustered();
+
+  /** The cluster's members as this node sees them (this node alone when not clustered). */
+  io.meridian.common.cluster.Membership membership();
 }

@@ -3,9 +3,15 @@ package io.meridian.app.auth;
 import io.meridian.common.auth.Principal;
 import io.meridian.common.auth.Role;
 import io.meridian.common.auth.TokenVerifier;
+import io.meridian.common.cluster.Member;
+import io.meridian.common.cluster.Membership;
+import io.meridian.common.cluster.Replica;
 import io.meridian.common.error.ApiException;
+import io.meridian.common.store.DurableIndex;
 import io.meridian.common.store.Store;
+import io.meridian.common.store.WriteBatch;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -17,21 +23,30 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * The API tokens of this node: the admin token plus named tokens created through
+ * The API tokens: this node's admin token plus named tokens created through
  * {@code /api/v1/tokens}, each with a role.
  *
  * <p>Only SHA-256 hashes are stored ({@code auth.tokens} map: name → {@code {name, role,
- * sha256, createdAt, createdBy}}); a secret is shown once, when it is created.
+ * sha256, createdAt, createdBy}}); a secret is shown once, when it is created, and never
+ * leaves the node that created it (other members receive its hash).
  * {@link #verify} answers from an in-memory map of hash → principal that is replaced
  * atomically on every change, so it is safe on any thread.
+ *
+ * <p>Named tokens are the same on every member of a cluster: once {@linkplain #start started},
+ * they replicate as the {@value Member#TOKENS} service, which every member runs (docs/cluster.md):
+ * creating and revoking happen at its leader and reach every member before they are
+ * acknowledged. The admin token stays per node (its configuration or token file).
  */
-public final class TokenRegistry implements TokenVerifier {
+public final class TokenRegistry implements TokenVerifier, Replica.State {
 
   /** Store map of token records. */
   public static final String MAP = "auth.tokens";
+  /** Store map of the tokens' index. */
+  static final String META = "auth.meta";
   /** Name of the admin token's principal (reserved). */
   public static final String ADMIN_NAME = "admin";
 
@@ -39,18 +54,50 @@ public final class TokenRegistry implements TokenVerifier {
 
   private final Store store;
   private final String adminHash;
+  private final DurableIndex durableIndex;
+  /** the records by name, as of {@link #index()} (changes enter before they are durable) */
+  private final Map<String, JsonObject> records = new TreeMap<>();
   private final Set<String> pendingNames = new HashSet<>();
   private volatile Map<String, Principal> byHash;
+  private Replica replica;
 
   private TokenRegistry(Store store, String adminToken) {
     this.store = store;
     this.adminHash = sha256(adminToken);
-    reload();
+    for (Map.Entry<String, String> e : store.list(MAP, "")) {
+      records.put(e.getKey(), new JsonObject(e.getValue()));
+    }
+    this.durableIndex = new DurableIndex(store, META, "index.ceiling", 0);
+    rebuild();
   }
 
   /** Loads the stored tokens; {@code adminToken} authenticates as {@code admin}/{@code admin}. */
   public static TokenRegistry load(Store store, String adminToken) {
     return new TokenRegistry(store, adminToken);
+  }
+
+  /**
+   * Replicates the tokens across the cluster from now on; call on the context that creates
+   * and revokes tokens (the admin server's). Unstarted, changes are made here only.
+   */
+  public Future<Void> start(Vertx vertx, Membership membership) {
+    Future<Void> reserved = store.write(durableIndex.reserve());
+    replica = new Replica(vertx, store, Member.TOKENS, membership, this, Replica.Options.DEFAULT);
+    return reserved.compose(v -> replica.start(this::atLeader));
+  }
+
+  public Future<Void> stop() {
+    return replica == null ? Future.succeededFuture() : replica.stop();
+  }
+
+  /** Whether the tokens have caught up with the cluster (always, unstarted). */
+  public boolean settled() {
+    return replica == null || replica.settled().isComplete();
+  }
+
+  /** The replication state for {@code /api/v1/status}, or {@code null} unstarted. */
+  public JsonObject replication() {
+    return replica == null ? null : replica.describe();
   }
 
   @Override
@@ -61,36 +108,21 @@ public final class TokenRegistry implements TokenVerifier {
     return byHash.get(sha256(token));
   }
 
-  /** Re-reads the stored tokens (after a change made elsewhere). */
-  public synchronized void reload() {
-    Map<String, Principal> map = new HashMap<>();
-    for (Map.Entry<String, String> e : store.list(MAP, "")) {
-      JsonObject record = new JsonObject(e.getValue());
-      Role role = Role.fromId(record.getString("role"));
-      String hash = record.getString("sha256");
-      if (role != null && hash != null) {
-        map.put(hash, new Principal(record.getString("name"), role));
-      }
-    }
-    map.put(adminHash, new Principal(ADMIN_NAME, Role.ADMIN));
-    byHash = Map.copyOf(map);
-  }
-
   /** Stored token records (without secrets), by name. */
-  public JsonArray list() {
+  public synchronized JsonArray list() {
     JsonArray result = new JsonArray();
     result.add(new JsonObject().put("name", ADMIN_NAME).put("role", Role.ADMIN.id()).put("builtin", true));
-    for (Map.Entry<String, String> e : store.list(MAP, "")) {
-      JsonObject record = new JsonObject(e.getValue());
-      record.remove("sha256");
-      result.add(record.put("builtin", false));
+    for (JsonObject record : records.values()) {
+      JsonObject shown = record.copy();
+      shown.remove("sha256");
+      result.add(shown.put("builtin", false));
     }
     return result;
   }
 
   /**
    * Creates a token; the returned document holds the secret ({@code token}), which is never
-   * shown again. Fails with 400 (bad name/role) or 409 (name taken).
+   * shown again. Fails with 400 (bad name/role), 409 (name taken) or 503 (no quorum).
    */
   public Future<JsonObject> create(Object nameValue, Object roleValue, Principal by) {
     if (!(nameValue instanceof String name) || !NAME.matcher(name).matches()) {
@@ -101,33 +133,20 @@ public final class TokenRegistry implements TokenVerifier {
     if (role == null) {
       return Future.failedFuture(ApiException.badRequest("role", "role must be one of admin, operator, agent, viewer"));
     }
-    synchronized (this) {
-      if (name.equals(ADMIN_NAME) || store.get(MAP, name) != null || !pendingNames.add(name)) {
-        return Future.failedFuture(ApiException.conflict("a token named '" + name + "' already exists"));
-      }
+    if (name.equals(ADMIN_NAME)) {
+      return Future.failedFuture(taken(name));
     }
     String secret = AdminToken.newSecret();
-    String createdAt = Instant.now().toString();
     JsonObject record = new JsonObject()
         .put("name", name)
         .put("role", role.id())
         .put("sha256", sha256(secret))
-        .put("createdAt", createdAt)
+        .put("createdAt", Instant.now().toString())
         .put("createdBy", by.name());
-    // one chain, so the token verifies by the time the caller sees the result (a second listener
-    // on the store's future could run first, on another thread)
-    return store.put(MAP, name, record.encode())
-        .transform(ar -> {
-          synchronized (this) {
-            pendingNames.remove(name);
-          }
-          if (ar.failed()) {
-            return Future.failedFuture(ar.cause());
-          }
-          reload();
-          return Future.succeededFuture(new JsonObject().put("name", name).put("role", role.id()).put("token", secret)
-              .put("createdAt", createdAt).put("createdBy", by.name()));
-        });
+    // the secret stays here: the leader and the other members get its hash
+    return write("create", new JsonObject().put("record", record), by.name())
+        .map(done -> new JsonObject().put("name", name).put("role", role.id()).put("token", secret)
+            .put("createdAt", record.getString("createdAt")).put("createdBy", by.name()));
   }
 
   /** Revokes a token by name; 404 when there is none, 400 for the built-in admin token. */
@@ -136,13 +155,159 @@ public final class TokenRegistry implements TokenVerifier {
       return Future.failedFuture(ApiException.badRequest("name",
           "the admin token cannot be revoked here: change admin.token or delete the token file and restart"));
     }
-    if (name == null || store.get(MAP, name) == null) {
-      return Future.failedFuture(ApiException.notFound("no token named '" + name + "'"));
+    if (name == null) {
+      return Future.failedFuture(missing(null));
     }
-    return store.delete(MAP, name).map(v -> {
-      reload();
-      return null;
+    return write("revoke", new JsonObject().put("name", name), ADMIN_NAME).mapEmpty();
+  }
+
+  private Future<JsonObject> write(String action, JsonObject body, String by) {
+    return replica == null ? atLeader(action, body, by) : replica.write(action, body, by, this::atLeader);
+  }
+
+  /** A change, made where the tokens are led (this node, unreplicated). */
+  private Future<JsonObject> atLeader(String action, JsonObject body, String by) {
+    WriteBatch batch = new WriteBatch();
+    JsonObject entry;
+    Runnable undo;
+    synchronized (this) {
+      switch (action) {
+        case "create" -> {
+          JsonObject record = body.getJsonObject("record");
+          String name = record == null ? null : record.getString("name");
+          if (name == null) {
+            return Future.failedFuture(ApiException.badRequest("record", "a token record is required"));
+          }
+          if (ADMIN_NAME.equals(name) || records.containsKey(name) || !pendingNames.add(name)) {
+            return Future.failedFuture(taken(name));
+          }
+          records.put(name, record);
+          batch.put(MAP, name, record.encode());
+          entry = new JsonObject().put("put", record);
+          undo = () -> records.remove(name);
+        }
+        case "revoke" -> {
+          String name = body.getString("name");
+          JsonObject old = name == null ? null : records.remove(name);
+          if (old == null) {
+            return Future.failedFuture(missing(name));
+          }
+          batch.delete(MAP, name);
+          entry = new JsonObject().put("delete", name);
+          undo = () -> records.putIfAbsent(name, old);
+        }
+        default -> {
+          return Future.failedFuture(ApiException.badRequest("action", "unknown tokens action " + action));
+        }
+      }
+      rebuild();
+    }
+    long idx = durableIndex.next(batch);
+    Future<Void> local = store.write(batch);
+    Future<Void> durable = replica == null ? local : Future.all(local, replica.replicate(idx, entry)).mapEmpty();
+    return durable.transform(ar -> {
+      synchronized (this) {
+        if (entry.containsKey("put")) {
+          pendingNames.remove(entry.getJsonObject("put").getString("name"));
+        }
+        if (ar.failed() && local.failed()) {
+          // not stored here: take it back (the followers that have it resync from this leader)
+          undo.run();
+          rebuild();
+        }
+      }
+      return ar.failed() ? Future.failedFuture(ar.cause()) : Future.succeededFuture(new JsonObject().put("index", idx));
     });
+  }
+
+  // ---- replication (Replica.State) -----------------------------------------------------------
+
+  @Override
+  public long index() {
+    return durableIndex.current();
+  }
+
+  @Override
+  public long applied() {
+    return durableIndex.applied();
+  }
+
+  @Override
+  public synchronized JsonObject snapshot() {
+    JsonObject tokens = new JsonObject();
+    records.forEach(tokens::put);
+    return new JsonObject().put("tokens", tokens);
+  }
+
+  @Override
+  public Future<Void> install(long index, JsonObject snapshot) {
+    JsonObject tokens = snapshot.getJsonObject("tokens", new JsonObject());
+    WriteBatch batch = new WriteBatch();
+    synchronized (this) {
+      for (String name : records.keySet()) {
+        if (!tokens.containsKey(name)) {
+          batch.delete(MAP, name);
+        }
+      }
+      records.clear();
+      for (String name : tokens.fieldNames()) {
+        JsonObject record = tokens.getJsonObject(name);
+        records.put(name, record);
+        batch.put(MAP, name, record.encode());
+      }
+      rebuild();
+    }
+    durableIndex.resetTo(index, batch);
+    return store.write(batch);
+  }
+
+  @Override
+  public Future<Void> apply(long index, JsonObject entry) {
+    WriteBatch batch = new WriteBatch();
+    synchronized (this) {
+      JsonObject put = entry.getJsonObject("put");
+      if (put != null) {
+        records.put(put.getString("name"), put);
+        batch.put(MAP, put.getString("name"), put.encode());
+      }
+      String deleted = entry.getString("delete");
+      if (deleted != null) {
+        records.remove(deleted);
+        batch.delete(MAP, deleted);
+      }
+      rebuild();
+    }
+    durableIndex.advanceTo(index, batch);
+    return store.write(batch);
+  }
+
+  @Override
+  public void leading(boolean leading) {
+    // nothing runs only at the leader
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** Replaces the hash → principal map from {@link #records} (under the lock). */
+  private void rebuild() {
+    Map<String, Principal> map = new HashMap<>();
+    for (JsonObject record : records.values()) {
+      Role role = Role.fromId(record.getString("role"));
+      String hash = record.getString("sha256");
+      if (role != null && hash != null) {
+        map.put(hash, new Principal(record.getString("name"), role));
+      }
+    }
+    map.put(adminHash, new Principal(ADMIN_NAME, Role.ADMIN));
+    byHash = Map.copyOf(map);
+  }
+
+  private static ApiException taken(String name) {
+    return ApiException.conflict("a token named '" + name + "' already exists");
+  }
+
+  private static ApiException missing(String name) {
+    return ApiException.notFound("no token named '" + name + "'");
   }
 
   /** Hex SHA-256 of a secret. */

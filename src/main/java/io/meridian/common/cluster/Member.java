@@ -15,14 +15,20 @@ import java.util.TreeSet;
  */
 public record Member(String id, Set<String> roles, String address) {
 
+  /** The API tokens: replicated like a role's state, run by every member whatever its roles. */
+  public static final String TOKENS = "tokens";
+  /** What every member runs besides its roles (the admin server's replicated state). */
+  public static final Set<String> EVERY_MEMBER = Set.of(TOKENS);
+
   public Member {
     Objects.requireNonNull(id, "id");
     roles = Set.copyOf(roles);
     address = address == null ? "" : address;
   }
 
+  /** Whether the member runs {@code role} (or it is one of {@link #EVERY_MEMBER}). */
   public boolean runs(String role) {
-    return roles.contains(role);
+    return roles.contains(role) || EVERY_MEMBER.contains(role);
   }
 
   public JsonObject toJson() {
