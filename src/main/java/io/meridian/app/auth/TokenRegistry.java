@@ -210,8 +210,9 @@ public final class TokenRegistry implements TokenVerifier, Replica.State {
         if (entry.containsKey("put")) {
           pendingNames.remove(entry.getJsonObject("put").getString("name"));
         }
-        if (ar.failed() && local.failed()) {
-          // not stored here: take it back (the followers that have it resync from this leader)
+        if (ar.failed()) {
+          // not acknowledged: not in effect here either (the store may hold it until this
+          // node installs a leader's snapshot; the followers that have it resync)
           undo.run();
           rebuild();
         }

@@ -33,6 +33,10 @@ public final class HazelcastSetup {
     long failureSeconds = Math.max(2, options.failureTimeout().toSeconds());
     config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     config.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(failureSeconds));
+    // a member cut off from the others (a partition, a long pause) looks for them again every
+    // 10 s and merges back (Hazelcast's defaults wait 5 min, then 2 min between tries)
+    config.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
+    config.setProperty("hazelcast.merge.next.run.delay.seconds", "10");
     config.getMemberAttributeConfig().setAttribute(ROLES_ATTRIBUTE, String.join(",", roles));
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(options.port()).setPortAutoIncrement(true).setPortCount(20);

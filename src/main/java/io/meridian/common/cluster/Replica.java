@@ -229,7 +229,7 @@ public final class Replica {
    * ({@link ErrorCode#NOT_LEADER}: forward to the leader) or the cluster lacks a quorum.
    */
   public ApiException refusal() {
-    if (mode != Mode.LEADER) {
+    if (!leadsNow()) {
       return new ApiException(ErrorCode.NOT_LEADER, "this node does not lead the " + role + " role"
           + (leaderId == null ? "" : " (the leader is " + leaderId + ")"));
     }
@@ -238,6 +238,14 @@ public final class Replica {
           + membership.quorumSize() + " members a quorum needs: changes are refused until it has them again");
     }
     return null;
+  }
+
+  /**
+   * Whether this node leads and the member list, as it is this instant, still says so: the
+   * list can change (a member merging back after a partition) before {@link #place} has run.
+   */
+  private boolean leadsNow() {
+    return mode == Mode.LEADER && membership.leads(role);
   }
 
   /** The replication state for {@code /api/v1/cluster}; safe to call from any thread. */
@@ -261,12 +269,16 @@ public final class Replica {
 
   /**
    * Sends the change {@code index} to every follower; completes when every in-sync follower
-   * has made it durable (or dropped out of sync). Call in index order, on the leader only.
+   * has made it durable (or dropped out of sync). Fails with {@link ErrorCode#NOT_LEADER} when
+   * an in-sync follower answers that it follows another leader (this node was cut off and its
+   * member list is behind): the change must then not be acknowledged. Call in index order, on
+   * the leader only.
    */
   public Future<Void> replicate(long index, JsonObject entry) {
-    if (mode != Mode.LEADER) {
+    if (!leadsNow()) {
       return Future.failedFuture(refusal());
     }
+    long gen = generation;
     long prev = lastReplicated;
     lastReplicated = index;
     JsonObject message = new JsonObject().put("from", nodeId).put("term", term).put("index", index).put("prev", prev)
@@ -280,9 +292,18 @@ public final class Replica {
       Future<Void> outcome = request(follower.id(), ENTRY, message, options.ackTimeout().toMillis()).transform(ar -> {
         if (ar.succeeded()) {
           inSync.computeIfPresent(follower.id(), (id, acked) -> Math.max(acked, index));
+        } else if (waitFor && ar.cause() instanceof ReplyException reply
+            && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE && isNotLeader(reply)) {
+          // an in-sync follower now follows another leader: this node's view of the cluster is
+          // behind (it was cut off or frozen, and the others went on without it). Acknowledging
+          // with the followers left out would acknowledge what the real leader never sees.
+          LOG.warn("{}: follower {} no longer follows this node; index {} is not acknowledged: {}", role, follower.id(),
+              index, reply.getMessage());
+          return Future.failedFuture(new ApiException(ErrorCode.NOT_LEADER, "this node may no longer lead the " + role
+              + " role (member " + follower.id() + " follows another leader); the change is not acknowledged"));
         } else if (inSync.remove(follower.id()) != null) {
           LOG.warn("{} follower {} dropped out of sync at index {}: {}", role, follower.id(), index, ar.cause().getMessage());
-          request(follower.id(), RESYNC, new JsonObject().put("from", nodeId), options.ackTimeout().toMillis());
+          askToResync(follower.id(), gen);
         }
         return Future.succeededFuture();
       });
@@ -290,7 +311,28 @@ public final class Replica {
         counted.add(outcome);
       }
     }
-    return counted.isEmpty() ? Future.succeededFuture() : Future.join(counted).mapEmpty();
+    Future<Void> replicated = counted.isEmpty() ? Future.succeededFuture() : Future.join(counted).mapEmpty();
+    // a change is acknowledged only by a node that still leads once it is replicated (one that
+    // stopped leading meanwhile has its state replaced by the new leader's)
+    return replicated.compose(v -> gen == generation && leadsNow() ? Future.succeededFuture()
+        : Future.failedFuture(new ApiException(ErrorCode.NOT_LEADER, "the " + role
+            + " leadership moved before change " + index + " was acknowledged; the change is not acknowledged")));
+  }
+
+  /**
+   * Tells a follower that dropped out of sync to catch up, until it is told (it may be out of
+   * reach for a while: a member merging back after a partition is reachable only once the
+   * others know its addresses again) or it is in sync again or gone. Without this, a follower
+   * that dropped out while no further change came would stay behind.
+   */
+  private void askToResync(String follower, long gen) {
+    request(follower, RESYNC, new JsonObject().put("from", nodeId), options.ackTimeout().toMillis()).onFailure(e ->
+        vertx.setTimer(options.retry().toMillis(), t -> {
+          if (gen == generation && mode == Mode.LEADER && !inSync.containsKey(follower)
+              && membership.running(role).stream().anyMatch(m -> m.id().equals(follower))) {
+            askToResync(follower, gen);
+          }
+        }));
   }
 
   /**

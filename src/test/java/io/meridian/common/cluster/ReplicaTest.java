@@ -2,6 +2,7 @@ package io.meridian.common.cluster;
 
 import static io.meridian.testsupport.Wait.until;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meridian.common.error.ApiException;
 import io.meridian.common.store.embedded.EmbeddedStore;
@@ -235,6 +236,55 @@ class ReplicaTest {
     assertThat(back1.describe().getLong("term")).isEqualTo(2L);
     back1.put("later", "3").get(5, TimeUnit.SECONDS);
     assertThat(back2.dataNow()).containsEntry("new", "2").containsEntry("later", "3");
+  }
+
+  @Test
+  void aLeaderCutOffFromItsFollowersAcknowledgesNothing() throws Exception {
+    Node n1 = start("n1");
+    Node n2 = start("n2");
+    Node n3 = start("n3");
+    until("both followers in sync", () -> inSync(n1) == 2);
+    n1.put("a", "1").get(5, TimeUnit.SECONDS);
+    // n2 and n3 lose n1 and go on without it; n1's own member list has not caught up yet
+    List<Member> withoutN1 = members.stream().filter(m -> !m.id().equals("n1")).toList();
+    n2.view.set(withoutN1);
+    n3.view.set(withoutN1);
+    until("n2 leads with n3 in sync", () -> inSync(n2) == 1);
+    assertThat(n1.describe().getString("mode")).isEqualTo("leader");
+    // n1 still takes the change, but its in-sync followers refuse it: not acknowledged
+    assertThatThrownBy(() -> n1.put("zombie", "x").get(5, TimeUnit.SECONDS))
+        .cause().isInstanceOf(ApiException.class).hasFieldOrPropertyWithValue("status", 503)
+        .hasMessageContaining("follows another leader");
+    n2.put("b", "2").get(5, TimeUnit.SECONDS);
+    // n1 learns the new list (it is now the youngest) and takes n2's state
+    List<Member> n1Youngest = new ArrayList<>(withoutN1);
+    n1Youngest.add(members.get(0));
+    n1.view.set(n1Youngest);
+    n2.view.set(n1Youngest);
+    n3.view.set(n1Youngest);
+    until("n1 follows n2 in sync", () -> inSync(n2) == 2);
+    assertThat(n1.dataNow()).containsEntry("a", "1").containsEntry("b", "2").doesNotContainKey("zombie");
+  }
+
+  @Test
+  void aChangeIsNotAcknowledgedWhenTheLeadershipMovesWhileItReplicates() throws Exception {
+    Node n1 = start("n1");
+    Node n2 = start("n2");
+    until("n2 in sync", () -> inSync(n1) == 1);
+    n2.hold = Promise.promise();
+    CompletableFuture<Void> write = n1.put("late", "x");
+    Thread.sleep(100);
+    // n1's list changes before n2 has acknowledged: an older member appeared (n0 leads now)
+    List<Member> withOlder = new ArrayList<>();
+    withOlder.add(new Member("n0", Set.of(ROLE), "n0"));
+    withOlder.addAll(members);
+    n1.view.set(withOlder);
+    Promise<Void> release = n2.hold;
+    n2.hold = null;
+    n2.context.runOnContext(v -> release.complete());
+    assertThatThrownBy(() -> write.get(5, TimeUnit.SECONDS))
+        .cause().isInstanceOf(ApiException.class).hasFieldOrPropertyWithValue("status", 503)
+        .hasMessageContaining("not acknowledged");
   }
 
   // ---------------------------------------------------------------------------------------
