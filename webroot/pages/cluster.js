@@ -23,7 +23,8 @@ function uptime(seconds) {
 function replicaCell(role, r) {
   if (!r) return h('td', {}, NONE);
   const mode = r.mode ?? 'unknown';
-  const badgeClass = { leader: 'health-passing', follower: 'badge', syncing: 'health-warning', takeover: 'health-warning' }[mode] ?? 'badge';
+  const badgeClass = { leader: 'health-passing', follower: 'badge', syncing: 'health-warning', takeover: 'health-warning',
+    deposed: 'health-critical' }[mode] ?? 'badge';
   const parts = [`term ${r.term ?? NONE}`, `index ${r.index ?? NONE}`];
   if (mode === 'leader' && Array.isArray(r.followers)) {
     const inSync = r.followers.filter((f) => f.inSync).length;

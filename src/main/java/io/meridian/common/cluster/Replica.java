@@ -149,6 +149,8 @@ public final class Replica {
   private AutoCloseable membershipListener;
   private Writes forwarded;
   private volatile Mode mode = Mode.IDLE;
+  /** an in-sync follower answered that it follows another leader: take no change until that is settled */
+  private volatile boolean deposed;
   private volatile String leaderId;
   private long generation;
   private long lastReplicated;
@@ -229,6 +231,10 @@ public final class Replica {
    * ({@link ErrorCode#NOT_LEADER}: forward to the leader) or the cluster lacks a quorum.
    */
   public ApiException refusal() {
+    if (deposed && mode == Mode.LEADER) {
+      return new ApiException(ErrorCode.NOT_LEADER, "this node may no longer lead the " + role
+          + " role (a follower follows another leader): changes are refused until the member list settles");
+    }
     if (!leadsNow()) {
       return new ApiException(ErrorCode.NOT_LEADER, "this node does not lead the " + role + " role"
           + (leaderId == null ? "" : " (the leader is " + leaderId + ")"));
@@ -245,12 +251,13 @@ public final class Replica {
    * list can change (a member merging back after a partition) before {@link #place} has run.
    */
   private boolean leadsNow() {
-    return mode == Mode.LEADER && membership.leads(role);
+    return mode == Mode.LEADER && !deposed && membership.leads(role);
   }
 
   /** The replication state for {@code /api/v1/cluster}; safe to call from any thread. */
   public JsonObject describe() {
-    JsonObject json = new JsonObject().put("role", role).put("mode", mode.name().toLowerCase()).put("leader", leaderId)
+    JsonObject json = new JsonObject().put("role", role).put("mode", deposed ? "deposed" : mode.name().toLowerCase())
+        .put("leader", leaderId)
         .put("term", term).put("index", state.index()).put("applied", state.applied());
     if (mode == Mode.LEADER) {
       JsonArray followers = new JsonArray();
@@ -299,6 +306,10 @@ public final class Replica {
           // with the followers left out would acknowledge what the real leader never sees.
           LOG.warn("{}: follower {} no longer follows this node; index {} is not acknowledged: {}", role, follower.id(),
               index, reply.getMessage());
+          // and nothing more, not even a change that would change nothing (its answer would come
+          // from state the other members do not have), until the member list moves or a
+          // follower syncs with this node again
+          deposed = true;
           return Future.failedFuture(new ApiException(ErrorCode.NOT_LEADER, "this node may no longer lead the " + role
               + " role (member " + follower.id() + " follows another leader); the change is not acknowledged"));
         } else if (inSync.remove(follower.id()) != null) {
@@ -410,6 +421,7 @@ public final class Replica {
       return;
     }
     long gen = ++generation;
+    deposed = false;
     if (mode == Mode.LEADER) {
       state.leading(false);
       LOG.info("{}: no longer the leader (now {})", role, newLeader);
@@ -591,6 +603,7 @@ public final class Replica {
     String follower = body.getString("from");
     if (mode == Mode.LEADER && membership.running(role).stream().anyMatch(m -> m.id().equals(follower))) {
       inSync.put(follower, body.getLong("index", 0L));
+      deposed = false; // a member that syncs with this node takes it as its leader
       LOG.info("{}: follower {} in sync at index {}", role, follower, body.getLong("index", 0L));
     }
     message.reply(new JsonObject());

@@ -255,6 +255,10 @@ class ReplicaTest {
     assertThatThrownBy(() -> n1.put("zombie", "x").get(5, TimeUnit.SECONDS))
         .cause().isInstanceOf(ApiException.class).hasFieldOrPropertyWithValue("status", 503)
         .hasMessageContaining("follows another leader");
+    // and it takes nothing more (not even a change that would change nothing) while it is unsure
+    assertThat(n1.describe().getString("mode")).isEqualTo("deposed");
+    assertThatThrownBy(() -> n1.put("again", "y").get(5, TimeUnit.SECONDS))
+        .cause().isInstanceOf(ApiException.class).hasMessageContaining("may no longer lead");
     n2.put("b", "2").get(5, TimeUnit.SECONDS);
     // n1 learns the new list (it is now the youngest) and takes n2's state
     List<Member> n1Youngest = new ArrayList<>(withoutN1);
@@ -264,6 +268,7 @@ class ReplicaTest {
     n3.view.set(n1Youngest);
     until("n1 follows n2 in sync", () -> inSync(n2) == 2);
     assertThat(n1.dataNow()).containsEntry("a", "1").containsEntry("b", "2").doesNotContainKey("zombie");
+    assertThat(n1.describe().getString("mode")).isEqualTo("follower");
   }
 
   @Test
