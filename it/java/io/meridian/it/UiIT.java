@@ -402,7 +402,10 @@ class UiIT {
     assertThat(browser.findElement(By.cssSelector("#cluster-table td[data-role=registry]")).getAttribute("data-mode"))
         .isEqualTo("leader");
     assertThat(browser.findElement(By.cssSelector("#cluster-table td[data-role=rules]")).getText()).contains("term 1");
-    assertThat(browser.findElements(By.cssSelector("#cluster-leaders tbody tr"))).hasSize(6);
+    // the six roles and the API tokens, which every member replicates
+    assertThat(browser.findElements(By.cssSelector("#cluster-leaders tbody tr"))).hasSize(7);
+    assertThat(browser.findElement(By.cssSelector("#cluster-table td[data-role=tokens]")).getAttribute("data-mode"))
+        .isEqualTo("leader");
     screenshot("cluster");
     assertCleanBrowserLog();
   }

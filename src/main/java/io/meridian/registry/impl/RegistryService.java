@@ -449,9 +449,10 @@ final class RegistryService implements Replica.State {
     while (!pipeline.isEmpty() && pipeline.peek().durable().isComplete()) {
       Pending p = pipeline.poll();
       if (p.durable().failed() && p.durable().cause() instanceof ApiException refused
-          && refused.code() == ErrorCode.NOT_LEADER) {
-        // the replication was refused (this node no longer leads): not acknowledged, not
-        // published; the leader's snapshot replaces this state when this node follows it
+          && (refused.code() == ErrorCode.NOT_LEADER || refused.code() == ErrorCode.UNAVAILABLE)) {
+        // the replication was refused (this node no longer leads, or lost its quorum): not
+        // acknowledged, not published; the leader's snapshot replaces this state when this
+        // node follows it
         if (p.reply() != null) {
           p.reply().fail(refused);
         }
