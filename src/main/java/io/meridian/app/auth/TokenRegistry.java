@@ -19,10 +19,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
@@ -57,7 +55,6 @@ public final class TokenRegistry implements TokenVerifier, Replica.State {
   private final DurableIndex durableIndex;
   /** the records by name, as of {@link #index()} (changes enter before they are durable) */
   private final Map<String, JsonObject> records = new TreeMap<>();
-  private final Set<String> pendingNames = new HashSet<>();
   private volatile Map<String, Principal> byHash;
   private Replica replica;
 
@@ -178,7 +175,8 @@ public final class TokenRegistry implements TokenVerifier, Replica.State {
           if (name == null) {
             return Future.failedFuture(ApiException.badRequest("record", "a token record is required"));
           }
-          if (ADMIN_NAME.equals(name) || records.containsKey(name) || !pendingNames.add(name)) {
+          // a create still replicating is in records already: names stay unique meanwhile
+          if (ADMIN_NAME.equals(name) || records.containsKey(name)) {
             return Future.failedFuture(taken(name));
           }
           records.put(name, record);
@@ -207,9 +205,6 @@ public final class TokenRegistry implements TokenVerifier, Replica.State {
     Future<Void> durable = replica == null ? local : Future.all(local, replica.replicate(idx, entry)).mapEmpty();
     return durable.transform(ar -> {
       synchronized (this) {
-        if (entry.containsKey("put")) {
-          pendingNames.remove(entry.getJsonObject("put").getString("name"));
-        }
         if (ar.failed()) {
           // not acknowledged: not in effect here either (the store may hold it until this
           // node installs a leader's snapshot; the followers that have it resync)
