@@ -45,11 +45,11 @@ class TokenReplicationTest {
   Path dir;
 
   private Vertx vertx;
-  private final Map<String, Replica> nodes = new LinkedHashMap<>();
+  private final Map<String, Peer> nodes = new LinkedHashMap<>();
   private final List<Member> members = new ArrayList<>();
 
   /** One member: its store, its tokens, the context its admin server would use. */
-  private record Replica(String id, EmbeddedStore store, TokenRegistry tokens, LocalMembership view, Context context) {
+  private record Peer(String id, EmbeddedStore store, TokenRegistry tokens, LocalMembership view, Context context) {
 
     <T> T on(Callable<Future<T>> work) throws Exception {
       Promise<T> promise = Promise.promise();
@@ -100,7 +100,7 @@ class TokenReplicationTest {
     // created through a follower: the secret is shown there once; every member verifies it
     JsonObject created = nodes.get("n3").create("ci-agent", "agent");
     String secret = created.getString("token");
-    for (Replica node : nodes.values()) {
+    for (Peer node : nodes.values()) {
       assertThat(node.tokens().verify(secret)).as(node.id()).isEqualTo(new Principal("ci-agent", Role.AGENT));
       assertThat(node.names()).as(node.id()).containsExactly("ci-agent");
     }
@@ -117,7 +117,7 @@ class TokenReplicationTest {
 
     // revoked through another follower: refused everywhere
     nodes.get("n2").on(() -> nodes.get("n2").tokens().revoke("ci-agent"));
-    for (Replica node : nodes.values()) {
+    for (Peer node : nodes.values()) {
       assertThat(node.tokens().verify(secret)).as(node.id()).isNull();
     }
     assertThatThrownBy(() -> nodes.get("n3").on(() -> nodes.get("n3").tokens().revoke("ci-agent")))
@@ -164,7 +164,7 @@ class TokenReplicationTest {
     EmbeddedStore store = EmbeddedStore.open(dir.resolve(id), null);
     TokenRegistry tokens = TokenRegistry.load(store, "admin-" + id);
     Context context = vertx.getOrCreateContext();
-    Replica node = new Replica(id, store, tokens, view, context);
+    Peer node = new Peer(id, store, tokens, view, context);
     nodes.put(id, node);
     publish();
     node.on(() -> tokens.start(vertx, view));
@@ -172,7 +172,7 @@ class TokenReplicationTest {
   }
 
   private void stop(String id) throws Exception {
-    Replica node = nodes.remove(id);
+    Peer node = nodes.remove(id);
     members.removeIf(m -> m.id().equals(id));
     node.on(() -> node.tokens().stop());
     node.store().close();
@@ -180,7 +180,7 @@ class TokenReplicationTest {
   }
 
   private void publish() {
-    for (Replica node : nodes.values()) {
+    for (Peer node : nodes.values()) {
       node.view().set(members);
     }
   }
